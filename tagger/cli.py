@@ -1,0 +1,181 @@
+"""Typer commands: each parses its options and calls one importable function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
+corpora_app = typer.Typer(help="The corpus catalog.", no_args_is_help=True)
+app.add_typer(corpora_app, name="corpora")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="TAGGER_DATA_DIR", help="Folder holding catalog corpora."),
+]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command("train")
+def train_cli(
+    config: Annotated[Path, typer.Argument(help="TOML config file.", exists=True, dir_okay=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a config key: model.hidden=128.")
+    ] = None,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option("--max-minutes", help="Training time budget (train.max_minutes)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from OUTPUT/checkpoint.")
+    ] = False,
+    data_dir: DataDir = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Train a model from a config file into OUTPUT."""
+    from tagger.config import ConfigError, load_config
+    from tagger.data.errors import CorpusError
+    from tagger.train import train
+
+    items = list(overrides or [])
+    if max_minutes is not None:
+        items.append(f"train.max_minutes={max_minutes}")
+    try:
+        cfg = load_config(config, items)
+        result = train(cfg, output, data_dir=data_dir, resume=resume, progress=not quiet)
+    except (ConfigError, CorpusError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(json.dumps(result))
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    model: Annotated[Path, typer.Argument(help="Model folder.")],
+    corpus: Annotated[str, typer.Argument(help="Catalog name, hf:<id>[:<config>] or a file.")],
+    split: Annotated[str, typer.Option(help="Split of a catalog or hf: corpus.")] = "test",
+    fmt: Annotated[
+        str, typer.Option("--format", help="File format: conllu, conll, parquet, json.")
+    ] = "",
+    columns: Annotated[str, typer.Option(help="WORD,TAG column indices of a CoNLL file.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Score MODEL on a corpus: accuracy and a per-label table."""
+    from tagger.data.corpus import evaluation_source, load_split
+    from tagger.data.errors import CorpusError
+    from tagger.evaluate import evaluate, format_report
+    from tagger.predict import Predictor
+
+    try:
+        predictor = Predictor.load(model)
+        source = evaluation_source(corpus, predictor.config.data, fmt, columns)
+        scores = evaluate(predictor, load_split(source, split, data_dir))
+    except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
+        _fail(str(err))
+    typer.echo(json.dumps(scores) if as_json else format_report(scores))
+
+
+def _read_lines(files: list[Path]) -> Iterator[str]:
+    """Lines of every file (or stdin when none), decoded as UTF-8, newline removed."""
+    if not files:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+        return
+    for path in files:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                yield line.rstrip("\n")
+
+
+@app.command("tag")
+def tag_cli(
+    model: Annotated[Path, typer.Argument(help="Model folder.")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Input files (default: stdin).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="conllu, conll, jsonl or text.")] = "conllu",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")
+    ] = None,
+    pretokenized: Annotated[
+        bool, typer.Option("--pretokenized", help="One sentence per line, tokens split on spaces.")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 256,
+) -> None:
+    """Tag raw text (or pre-tokenized lines) from FILES or stdin."""
+    from tagger.formats import FORMATS, write_sentences
+    from tagger.predict import Predictor
+
+    if fmt not in FORMATS:
+        _fail(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    for path in files or []:
+        if not path.is_file():
+            _fail(f"{path}: no such file")
+    try:
+        predictor = Predictor.load(model, batch_size=batch_size)
+    except (FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    lines = _read_lines(list(files or []))
+    if pretokenized:
+        sentences = predictor.tag_tokens(line.split() for line in lines if line.strip())
+    else:
+        sentences = predictor.tag_texts(lines)
+    with ExitStack() as stack:
+        out = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+        try:
+            write_sentences(sentences, fmt, out, tag_field=predictor.config.data.tag_field)
+        except UnicodeDecodeError as err:
+            _fail(f"input is not UTF-8 text ({err.reason})")
+
+
+@app.command("info")
+def info_cli(model: Annotated[Path, typer.Argument(help="Model folder.")]) -> None:
+    """Print a model's task, labels, sizes, metrics and versions as JSON."""
+    from tagger.predict import Predictor
+
+    try:
+        predictor = Predictor.load(model)
+    except (FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(json.dumps(model_info(predictor), indent=1))
+
+
+def model_info(predictor) -> dict:  # noqa: ANN001 - a Predictor
+    """What `tagger info` prints."""
+    from tagger.config import config_to_dict
+
+    artifact = predictor.artifact
+    n_params = sum(p.numel() for p in artifact.model.parameters() if p.requires_grad)
+    return {
+        "task": artifact.config.task,
+        "labels": artifact.vocabs.labels.items,
+        "words": len(artifact.vocabs.words),
+        "pretrained_words": len(artifact.vocabs.pretrained) if artifact.vocabs.pretrained else 0,
+        "trainable_parameters": n_params,
+        "meta": artifact.meta,
+        "config": config_to_dict(artifact.config),
+    }
+
+
+@corpora_app.command("list")
+def corpora_list_cli(data_dir: DataDir = None) -> None:
+    """List the catalog's corpora and whether each split is available locally."""
+    from tagger.data.catalog import corpus_table, load_catalog
+
+    for row in corpus_table(load_catalog(), data_dir=data_dir):
+        typer.echo(json.dumps(row))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Corpora in, tensors out: readers, catalog, tokenization, vocabularies, batching."""

@@ -1,0 +1,44 @@
+"""Build token-classification datasets in the Hugging Face layout (`tokens`, `tags`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from datasets import ClassLabel, Dataset, Features, Value
+from datasets import Sequence as HFSequence
+
+
+def token_dataset(
+    tokens: Sequence[Sequence[str]],
+    tags: Sequence[Sequence[str]],
+    label_names: Sequence[str] | None = None,
+) -> Dataset:
+    """A Dataset with `tokens` (list of str) and `tags` (list of ClassLabel).
+
+    Label names default to the sorted set of tags seen.
+    """
+    names = sorted({t for sent in tags for t in sent}) if label_names is None else list(label_names)
+    index = {name: i for i, name in enumerate(names)}
+    features = Features(
+        {
+            "tokens": HFSequence(Value("string")),
+            "tags": HFSequence(ClassLabel(names=names)),
+        }
+    )
+    return Dataset.from_dict(
+        {"tokens": [list(s) for s in tokens], "tags": [[index[t] for t in s] for s in tags]},
+        features=features,
+    )
+
+
+def tag_names(dataset: Dataset) -> list[str]:
+    """The label names of a token-classification dataset's `tags` column."""
+    return list(dataset.features["tags"].feature.names)
+
+
+def as_lists(dataset: Dataset) -> tuple[list[list[str]], list[list[str]]]:
+    """Tokens and tag strings of every sentence, as plain Python lists."""
+    names = tag_names(dataset)
+    tokens = dataset["tokens"]
+    tags = [[names[i] for i in sent] for sent in dataset["tags"]]
+    return list(tokens), tags

@@ -1,0 +1,81 @@
+"""Token datasets from the Hugging Face Hub (`hf:name[:config]`) or local Parquet/JSON files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+from datasets import ClassLabel, Dataset, Value
+
+from tagger.data.dataset import token_dataset
+from tagger.data.errors import CorpusError
+
+FILE_BUILDERS = {".parquet": "parquet", ".json": "json", ".jsonl": "json"}
+
+
+def load_hf_or_file(
+    source: str, split: str, token_field: str = "tokens", tag_field: str = "tags"
+) -> Dataset:
+    """A `tokens`/`tags` dataset from `hf:<dataset>[:<config>]` or a .parquet/.json/.jsonl file.
+
+    `split` picks the Hub split; a local file is read whole. Tag names are kept from a ClassLabel
+    column, taken from the strings of a string column, or are `str(id)` for bare integers.
+    """
+    raw = _load(source, split)
+    for field in (token_field, tag_field):
+        if field not in raw.column_names:
+            available = ", ".join(raw.column_names)
+            raise CorpusError(source, None, f"expected a column {field!r}; columns: {available}")
+    tokens, tags = list(raw[token_field]), list(raw[tag_field])
+    for row, (words, labels) in enumerate(zip(tokens, tags, strict=True)):
+        if words is None or labels is None:
+            raise CorpusError(source, row + 1, "expected tokens and tags, got null")
+        if len(words) != len(labels):
+            raise CorpusError(
+                source,
+                row + 1,
+                f"expected as many tags as tokens, got {len(labels)} tags for {len(words)} tokens",
+            )
+    kind = getattr(raw.features[tag_field], "feature", None)
+    if isinstance(kind, ClassLabel):
+        names = list(kind.names)
+        return token_dataset(tokens, [[names[i] for i in sent] for sent in tags], names)
+    if isinstance(kind, Value) and kind.dtype == "string":
+        return token_dataset(tokens, tags)
+    if isinstance(kind, Value) and kind.dtype.startswith(("int", "uint")):
+        return _integer_tags(source, tokens, tags)
+    raise CorpusError(
+        source,
+        None,
+        f"expected column {tag_field!r} to hold lists of labels, strings or ints, got {kind}",
+    )
+
+
+def _load(source: str, split: str) -> Dataset:
+    """The raw dataset behind a source string, before columns are checked."""
+    if source.startswith("hf:"):
+        name, _, config = source[len("hf:") :].partition(":")
+        if not name:
+            raise CorpusError(source, None, "expected hf:<dataset>[:<config>]")
+        return datasets.load_dataset(name, config or None, split=split)
+    path = Path(source)
+    builder = FILE_BUILDERS.get(path.suffix.lower())
+    if builder is None:
+        raise CorpusError(
+            source, None, "expected hf:<dataset>[:<config>] or a .parquet, .json or .jsonl file"
+        )
+    if not path.is_file():
+        raise CorpusError(source, None, "file not found")
+    return datasets.load_dataset(builder, data_files=str(path), split="train")
+
+
+def _integer_tags(source: str, tokens: list[list[str]], tags: list[list[int]]) -> Dataset:
+    """Integer tags without names: id i is named str(i), so ids are kept as they are."""
+    largest = -1
+    for row, sent in enumerate(tags):
+        for tag in sent:
+            if tag < 0:
+                raise CorpusError(source, row + 1, f"expected tag ids >= 0, got {tag}")
+            largest = max(largest, tag)
+    names = [str(i) for i in range(largest + 1)]
+    return token_dataset(tokens, [[str(t) for t in sent] for sent in tags], names)

@@ -1,0 +1,81 @@
+"""Writers for tagged output: CoNLL-U, two-column CoNLL, JSON lines and word/TAG text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+FORMATS = ("conllu", "conll", "jsonl", "text")
+CONLLU_TAG_FIELDS = ("upos", "xpos")
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    """Tokens with one tag each, and the original sentence text when known."""
+
+    tokens: list[str]
+    tags: list[str]
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.tokens) != len(self.tags):
+            raise ValueError(f"TaggedSentence: {len(self.tokens)} tokens but {len(self.tags)} tags")
+
+
+class SentenceWriter:
+    """Writes sentences one at a time in one format; numbers CoNLL-U sentences from 1."""
+
+    def __init__(self, out: TextIO, fmt: str, tag_field: str = "upos") -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown output format {fmt!r}; expected one of {FORMATS}")
+        if fmt == "conllu" and tag_field not in CONLLU_TAG_FIELDS:
+            raise ValueError(
+                f"unknown CoNLL-U tag field {tag_field!r}; expected one of {CONLLU_TAG_FIELDS}"
+            )
+        self.out = out
+        self.fmt = fmt
+        self.tag_field = tag_field
+        self.sent_id = 0  # id of the last CoNLL-U sentence written
+
+    def write(self, sentence: TaggedSentence) -> None:
+        """Write one sentence, with its trailing blank line or newline."""
+        if self.fmt == "conllu":
+            self._write_conllu(sentence)
+        elif self.fmt == "conll":
+            lines = [
+                f"{token}\t{tag}\n"
+                for token, tag in zip(sentence.tokens, sentence.tags, strict=True)
+            ]
+            self.out.write("".join(lines) + "\n")
+        elif self.fmt == "jsonl":
+            record = {"text": sentence.text, "tokens": sentence.tokens, "tags": sentence.tags}
+            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            pairs = (
+                f"{token}/{tag}" for token, tag in zip(sentence.tokens, sentence.tags, strict=True)
+            )
+            self.out.write(" ".join(pairs) + "\n")
+
+    def _write_conllu(self, sentence: TaggedSentence) -> None:
+        """ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC; the tag fills one of UPOS/XPOS."""
+        self.sent_id += 1
+        lines = [f"# sent_id = {self.sent_id}\n"]
+        if sentence.text is not None:
+            # A comment is one line; a line break inside it would start a bogus token line.
+            lines.append(f"# text = {' '.join(sentence.text.splitlines())}\n")
+        for i, (token, tag) in enumerate(zip(sentence.tokens, sentence.tags, strict=True), start=1):
+            upos = tag if self.tag_field == "upos" else "_"
+            xpos = tag if self.tag_field == "xpos" else "_"
+            lines.append("\t".join([str(i), token, "_", upos, xpos] + ["_"] * 5) + "\n")
+        self.out.write("".join(lines) + "\n")
+
+
+def write_sentences(
+    sentences: Iterable[TaggedSentence], fmt: str, out: TextIO, tag_field: str = "upos"
+) -> None:
+    """Stream sentences to `out` in `fmt`, one of FORMATS; `tag_field` is for CoNLL-U."""
+    writer = SentenceWriter(out, fmt, tag_field)
+    for sentence in sentences:
+        writer.write(sentence)

@@ -1,0 +1,1 @@
+"""The network: embeddings -> BiLSTM encoder -> head, built from a config by build_model."""

@@ -1,0 +1,71 @@
+"""build_model: the only place where the config meets nn; sizes come from the vocabularies."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from tagger.config import ModelConfig
+from tagger.data.batching import Batch
+from tagger.data.vocab import CASINGS, Vocabs
+from tagger.model.embeddings import CharCNN, CharLSTM, TokenEmbedder
+from tagger.model.encoder import BiLSTMEncoder
+from tagger.model.heads import SoftmaxHead
+
+
+class SequenceTagger(nn.Module):
+    """Embeddings -> BiLSTM -> head; `forward` gives (batch, time, n_labels) scores."""
+
+    def __init__(
+        self, embedder: TokenEmbedder, encoder: BiLSTMEncoder, head: nn.Module, dropout: float
+    ) -> None:
+        super().__init__()
+        self.embedder = embedder
+        self.dropout = nn.Dropout(dropout)
+        self.encoder = encoder
+        self.head = head
+
+    def encode(self, batch: Batch) -> torch.Tensor:
+        x = self.dropout(self.embedder(batch))  # (batch, time, embed_dim)
+        return self.encoder(x, batch.lengths)  # (batch, time, 2*hidden)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        return self.head(self.encode(batch))  # (batch, time, n_labels)
+
+    def loss(self, batch: Batch) -> torch.Tensor:
+        assert batch.tags is not None
+        return self.head.loss(self(batch), batch.tags, batch.mask)
+
+
+def build_model(
+    config: ModelConfig, vocabs: Vocabs, vectors: torch.Tensor | None = None
+) -> SequenceTagger:
+    """A model for these vocabularies; `vectors` is (len(vocabs.pretrained), dim) or None.
+
+    The artifact reader passes the saved vectors, so every size comes from the data.
+    """
+    if config.char not in ("lstm", "cnn", "none"):
+        raise ValueError(f"model.char: expected 'lstm', 'cnn' or 'none', got {config.char!r}")
+    if config.rnn not in ("lstm", "gru"):
+        raise ValueError(f"model.rnn: expected 'lstm' or 'gru', got {config.rnn!r}")
+    chars: nn.Module | None = None
+    if config.char == "lstm":
+        chars = CharLSTM(len(vocabs.chars), config.char_dim, config.char_hidden)
+    elif config.char == "cnn":
+        chars = CharCNN(len(vocabs.chars), config.char_dim, config.char_hidden, config.char_kernel)
+    if (vocabs.pretrained is None) != (vectors is None):
+        raise ValueError("pretrained vectors and the pretrained vocabulary go together")
+    embedder = TokenEmbedder(
+        n_words=len(vocabs.words),
+        word_dim=config.word_dim,
+        pretrained=vectors,
+        n_casings=len(CASINGS),
+        casing_dim=config.casing_dim,
+        chars=chars,
+        word_dropout=config.word_dropout,
+    )
+    encoder = BiLSTMEncoder(
+        embedder.out_dim, config.hidden, config.layers, config.dropout, config.rnn
+    )
+    head = SoftmaxHead(encoder.out_dim, len(vocabs.labels), config.dropout)
+    return SequenceTagger(embedder, encoder, head, config.dropout)

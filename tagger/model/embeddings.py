@@ -1,0 +1,91 @@
+"""Token features: trainable words, frozen pretrained vectors, casing, and a character model."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from tagger.data.batching import Batch
+
+
+class CharLSTM(nn.Module):
+    """Final states of a BiLSTM over each word's characters: (n_types, 2*hidden)."""
+
+    def __init__(self, n_chars: int, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(n_chars, dim, padding_idx=0)
+        self.lstm = nn.LSTM(dim, hidden, batch_first=True, bidirectional=True)
+        self.out_dim = 2 * hidden
+
+    def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x = self.embed(chars)  # (n_types, max_chars, dim)
+        packed = pack_padded_sequence(
+            x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False
+        )
+        _, (h, _) = self.lstm(packed)  # h: (2, n_types, hidden)
+        return torch.cat([h[0], h[1]], dim=-1)  # (n_types, 2*hidden)
+
+
+class CharCNN(nn.Module):
+    """Max-pooled convolution over each word's characters: (n_types, filters)."""
+
+    def __init__(self, n_chars: int, dim: int, filters: int, kernel: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(n_chars, dim, padding_idx=0)
+        self.conv = nn.Conv1d(dim, filters, kernel, padding=kernel // 2)
+        self.out_dim = filters
+
+    def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x = self.embed(chars).transpose(1, 2)  # (n_types, dim, max_chars)
+        h = torch.relu(self.conv(x))  # (n_types, filters, max_chars)
+        valid = torch.arange(chars.shape[1])[None, :] < lengths[:, None]  # (n_types, max_chars)
+        h = h.masked_fill(~valid[:, None, :], 0.0)  # relu >= 0, so 0 never wins over real values
+        return h.max(dim=2).values  # (n_types, filters)
+
+
+class TokenEmbedder(nn.Module):
+    """Concatenated features of every token: (batch, time, out_dim)."""
+
+    def __init__(
+        self,
+        n_words: int,
+        word_dim: int,
+        pretrained: torch.Tensor | None,
+        n_casings: int,
+        casing_dim: int,
+        chars: nn.Module | None,
+        word_dropout: float,
+    ) -> None:
+        super().__init__()
+        self.words = nn.Embedding(n_words, word_dim, padding_idx=0)
+        nn.init.normal_(self.words.weight, std=0.1)
+        self.pretrained = (
+            nn.Embedding.from_pretrained(pretrained, freeze=True, padding_idx=0)
+            if pretrained is not None
+            else None
+        )
+        self.casing = nn.Embedding(n_casings, casing_dim, padding_idx=0) if casing_dim else None
+        self.chars = chars
+        self.word_dropout = word_dropout
+        self.out_dim = (
+            word_dim
+            + (pretrained.shape[1] if pretrained is not None else 0)
+            + casing_dim
+            + (chars.out_dim if chars is not None else 0)
+        )
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        words = batch.words
+        if self.training and self.word_dropout > 0:
+            drop = (torch.rand(words.shape) < self.word_dropout) & (words > 0)
+            words = words.masked_fill(drop, 1)  # 1 = <unk>
+        parts = [self.words(words)]  # (batch, time, word_dim)
+        if self.pretrained is not None and batch.pretrained is not None:
+            parts.append(self.pretrained(batch.pretrained))  # (batch, time, vector_dim)
+        if self.casing is not None:
+            parts.append(self.casing(batch.casing))  # (batch, time, casing_dim)
+        if self.chars is not None:
+            types = self.chars(batch.chars, batch.char_lengths)  # (n_types, char_out)
+            parts.append(types[batch.char_index])  # (batch, time, char_out)
+        return torch.cat(parts, dim=-1)

@@ -1,0 +1,245 @@
+"""The training loop. Side effects live in tagger.callbacks; this file only learns."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tagger.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStop,
+    EpochReport,
+    JsonlLog,
+    KeepBest,
+    Progress,
+    TrainState,
+    read_trainer_state,
+)
+from tagger.config import Config
+from tagger.data.batching import BatchEncoder, length_batches
+from tagger.data.corpus import load_split
+from tagger.data.dataset import as_lists
+from tagger.data.vectors import load_vectors
+from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
+from tagger.evaluate import tag_scores
+from tagger.io import Artifact, read_artifact, torch_versions
+from tagger.model.build import SequenceTagger, build_model
+from tagger.predict import Predictor
+
+
+def build_vocabs(
+    config: Config, tokens: list[list[str]], labels: list[str]
+) -> tuple[Vocabs, torch.Tensor | None]:
+    """Vocabularies from the training data, plus the pretrained vectors' matrix if any."""
+    words = [normalize(w) for sent in tokens for w in sent]
+    chars = [c for sent in tokens for w in sent for c in w]
+    pretrained, vectors = None, None
+    if config.model.pretrained:
+        names, matrix = load_vectors(config.model.pretrained, config.model.pretrained_max_words)
+        # Training words that have a vector but fall outside the top-N are added too.
+        top = set(names)
+        train_words = set(words)
+        extra_names, extra_rows = [], []
+        if len(names) == config.model.pretrained_max_words:
+            all_names, all_matrix = load_vectors(config.model.pretrained, 0)
+            for i, name in enumerate(all_names):
+                if name in train_words and name not in top:
+                    extra_names.append(name)
+                    extra_rows.append(all_matrix[i])
+        pretrained = Vocab([PAD, UNK, *names, *extra_names])
+        rows = [matrix] + ([np.stack(extra_rows)] if extra_rows else [])
+        body = torch.from_numpy(np.concatenate(rows))
+        vectors = torch.cat([torch.zeros(2, body.shape[1]), body])  # <pad>, <unk> are zero
+    vocabs = Vocabs(
+        words=Vocab.build(words, min_count=config.model.min_word_count),
+        chars=Vocab.build(chars),
+        labels=Vocab.labels(labels),
+        pretrained=pretrained,
+    )
+    return vocabs, vectors
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+class Trainer:
+    """Owns model, optimizer and schedule; `fit` runs epochs and calls the callbacks."""
+
+    def __init__(self, config: Config, vocabs: Vocabs, model: SequenceTagger) -> None:
+        self.config = config
+        self.vocabs = vocabs
+        self.model = model
+        t = config.train
+        params = [p for p in model.parameters() if p.requires_grad]
+        if t.optimizer == "adam":
+            self.optimizer: torch.optim.Optimizer = torch.optim.Adam(
+                params, lr=t.lr, betas=(t.momentum, t.beta2), weight_decay=t.weight_decay
+            )
+        elif t.optimizer == "sgd":
+            self.optimizer = torch.optim.SGD(
+                params, lr=t.lr, momentum=t.momentum, weight_decay=t.weight_decay
+            )
+        else:
+            raise ValueError(f"train.optimizer: expected 'adam' or 'sgd', got {t.optimizer!r}")
+        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            self.optimizer, mode="max", factor=t.lr_factor, patience=t.lr_patience, min_lr=t.min_lr
+        )
+        self.encoder = BatchEncoder(vocabs)
+        self.started = time.time()
+
+    def artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
+        meta = {
+            "task": self.config.task,
+            "epoch": state.epoch,
+            "dev_score": report.dev_score if report else state.best_score,
+            "best_epoch": state.best_epoch,
+            "training_seconds": state.elapsed,
+            "train_tokens_per_s": report.tokens_per_s if report else None,
+            "versions": torch_versions(),
+        }
+        return Artifact(self.config, self.vocabs, self.model, meta)
+
+    def dev_score(self, state: TrainState, dev: tuple[list[list[str]], list[list[str]]]) -> float:
+        predictor = Predictor(self.artifact(state), batch_size=self.config.train.eval_batch_size)
+        return tag_scores(dev[1], predictor.predict(dev[0]))["accuracy"]
+
+    def run_epoch(
+        self,
+        epoch: int,
+        train: tuple[list[list[str]], list[list[str]]],
+        state: TrainState,
+        callbacks: list[Callback],
+    ) -> tuple[float, int, float]:
+        """One pass over the training data; returns (mean loss, tokens, seconds)."""
+        t = self.config.train
+        seed = (
+            t.seed * 1000 + epoch
+        )  # same seed + epoch = same batches and dropout, so resume is exact
+        torch.manual_seed(seed)
+        batches = length_batches([len(s) for s in train[0]], t.batch_size, random.Random(seed))
+        self.model.train()
+        total_loss, tokens, start = 0.0, 0, time.perf_counter()
+        budget = t.max_minutes * 60 if t.max_minutes > 0 else math.inf
+        for done, indices in enumerate(batches, start=1):
+            batch = self.encoder.encode(
+                [train[0][i] for i in indices], [train[1][i] for i in indices]
+            )
+            loss = self.model.loss(batch)
+            self.optimizer.zero_grad()
+            loss.backward()
+            if t.clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.clip)
+            self.optimizer.step()
+            n = int(batch.lengths.sum())
+            total_loss += float(loss.detach()) * n
+            tokens += n
+            seconds = time.perf_counter() - start
+            for callback in callbacks:
+                callback.on_batch(epoch, done, len(batches), total_loss / tokens, tokens / seconds)
+            if state.elapsed + seconds > budget:
+                state.stop, state.stop_reason = True, f"time budget of {t.max_minutes} minutes"
+                break
+        return total_loss / max(tokens, 1), tokens, time.perf_counter() - start
+
+    def fit(
+        self,
+        train: tuple[list[list[str]], list[list[str]]],
+        dev: tuple[list[list[str]], list[list[str]]],
+        state: TrainState,
+        callbacks: list[Callback],
+    ) -> TrainState:
+        t = self.config.train
+        while state.epoch < t.max_epochs and not state.stop:
+            epoch = state.epoch + 1
+            loss, tokens, seconds = self.run_epoch(epoch, train, state, callbacks)
+            state.elapsed += seconds
+            score = self.dev_score(state, dev)
+            self.scheduler.step(score)
+            improved = score > state.best_score
+            state.epoch = epoch
+            if improved:
+                state.best_score, state.best_epoch, state.bad_epochs = score, epoch, 0
+            else:
+                state.bad_epochs += 1
+            report = EpochReport(
+                epoch=epoch,
+                loss=loss,
+                dev_score=score,
+                lr=self.optimizer.param_groups[0]["lr"],
+                tokens=tokens,
+                seconds=seconds,
+                tokens_per_s=tokens / seconds if seconds else 0.0,
+                elapsed=state.elapsed,
+                improved=improved,
+            )
+            state.history.append(asdict(report))
+            for callback in callbacks:
+                callback.on_epoch_end(state, report, self)
+        if not state.stop:
+            state.stop_reason = f"reached max_epochs = {t.max_epochs}"
+        return state
+
+
+def train(
+    config: Config,
+    output: str | Path,
+    data_dir: Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train a model on config's corpus into `output`; with resume, continue its checkpoint."""
+    output = Path(output)
+    if config.train.threads > 0:
+        torch.set_num_threads(config.train.threads)
+    seed_everything(config.train.seed)
+    train_tokens, train_tags = as_lists(load_split(config.data, "train", data_dir))
+    if config.data.max_train_sentences > 0:
+        train_tokens = train_tokens[: config.data.max_train_sentences]
+        train_tags = train_tags[: config.data.max_train_sentences]
+    dev = as_lists(load_split(config.data, "dev", data_dir))
+    if resume:
+        saved = read_artifact(output / "checkpoint")
+        # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
+        config = replace(saved.config, train=config.train)
+        vocabs, model = saved.vocabs, saved.model
+        trainer = Trainer(config, vocabs, model)
+        trainer_state = read_trainer_state(output)
+        trainer.optimizer.load_state_dict(trainer_state["optimizer"])
+        trainer.scheduler.load_state_dict(trainer_state["scheduler"])
+        state = TrainState(**trainer_state["state"])
+        state.stop, state.stop_reason = False, ""
+    else:
+        labels = sorted({t for sent in train_tags + dev[1] for t in sent})
+        vocabs, vectors = build_vocabs(config, train_tokens, labels)
+        seed_everything(config.train.seed)
+        model = build_model(config.model, vocabs, vectors)
+        trainer = Trainer(config, vocabs, model)
+        state = TrainState()
+        (output / "train_log.jsonl").unlink(missing_ok=True)
+    callbacks: list[Callback] = [
+        KeepBest(output),
+        EarlyStop(config.train.patience),
+        Checkpoint(output),
+        JsonlLog(output),
+    ]
+    if progress:
+        callbacks.append(Progress())
+    state = trainer.fit((train_tokens, train_tags), dev, state, callbacks)
+    return {
+        "epochs": state.epoch,
+        "best_epoch": state.best_epoch,
+        "dev_score": state.best_score,
+        "training_seconds": state.elapsed,
+        "stop_reason": state.stop_reason,
+    }

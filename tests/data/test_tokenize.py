@@ -1,0 +1,89 @@
+"""TextTokenizer keeps every non-whitespace character, in order, in exactly one token."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tagger.data.tokenize import TextTokenizer, pretokenized
+
+# Every character Python's str.split() treats as whitespace, plus common text characters.
+WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+COMMON = (
+    list(" \t\n\r.,;:!?'\"()[]{}-/$%&@#…«»—")
+    + list("aZéüñçøßÆ0123456789")
+    + [
+        "😀",
+        "👍",
+        "\U0001f3fd",  # skin-tone modifier
+        "\U0001f1ec",  # regional indicators G and B: a flag when adjacent
+        "\U0001f1e7",
+        "\u200d",  # zero-width joiner, as in emoji sequences
+        "\u200b",  # zero-width space: not whitespace for str.split(), so it must be kept
+        "\u0301",  # combining acute accent
+    ]
+)
+CHARS = st.one_of(st.sampled_from(WHITESPACE + COMMON), st.characters())
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> TextTokenizer:
+    return TextTokenizer("en")
+
+
+def tokenize(tokenizer: TextTokenizer, text: str) -> list[list[str]]:
+    (sentences,) = tokenizer.sentences([text])
+    return sentences
+
+
+def test_english_sentences_and_tokens(tokenizer: TextTokenizer) -> None:
+    text = "Apple is looking at buying U.K. startup for $1 billion. It rains."
+    assert tokenize(tokenizer, text) == [
+        [
+            "Apple",
+            "is",
+            "looking",
+            "at",
+            "buying",
+            "U.K.",
+            "startup",
+            "for",
+            "$",
+            "1",
+            "billion",
+            ".",
+        ],
+        ["It", "rains", "."],
+    ]
+
+
+@pytest.mark.parametrize("text", ["", " ", "   ", "\n", "\t \n\r\n", "\u00a0\u3000"])
+def test_blank_text_has_no_sentences(tokenizer: TextTokenizer, text: str) -> None:
+    assert tokenize(tokenizer, text) == []
+
+
+def test_newlines_inside_a_text(tokenizer: TextTokenizer) -> None:
+    sentences = tokenize(tokenizer, "Hi there.\n\nBye now.\nOk")
+    assert sentences == [["Hi", "there", "."], ["Bye", "now", "."], ["Ok"]]
+
+
+def test_one_result_per_text_in_order(tokenizer: TextTokenizer) -> None:
+    texts = ["One.", "", "Two. Three.", "  \n"] * 3
+    results = list(tokenizer.sentences(texts, batch_size=2))
+    assert results == [[["One", "."]], [], [["Two", "."], ["Three", "."]], []] * 3
+
+
+def test_pretokenized_splits_on_whitespace() -> None:
+    assert pretokenized("  U.K. startup\tfor $1 \n") == ["U.K.", "startup", "for", "$1"]
+    assert pretokenized("") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=CHARS))
+def test_tokens_are_the_text_without_whitespace(tokenizer: TextTokenizer, text: str) -> None:
+    sentences = tokenize(tokenizer, text)
+    tokens = [token for sentence in sentences for token in sentence]
+    assert "".join(tokens) == "".join(text.split())
+    assert all(sentences)
+    assert all(token and token == "".join(token.split()) for token in tokens)
