@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from tagger.data.errors import CorpusError
+
 app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
 corpora_app = typer.Typer(help="The corpus catalog.", no_args_is_help=True)
 app.add_typer(corpora_app, name="corpora")
@@ -45,7 +47,6 @@ def train_cli(
 ) -> None:
     """Train a model from a config file into OUTPUT."""
     from tagger.config import ConfigError, load_config
-    from tagger.data.errors import CorpusError
     from tagger.train import train
 
     items = list(overrides or [])
@@ -73,7 +74,6 @@ def evaluate_cli(
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.data.corpus import evaluation_source, load_split
-    from tagger.data.errors import CorpusError
     from tagger.evaluate import evaluate, format_report
     from tagger.predict import Predictor
 
@@ -87,15 +87,20 @@ def evaluate_cli(
 
 
 def _read_lines(files: list[Path]) -> Iterator[str]:
-    """Lines of every file (or stdin when none), decoded as UTF-8, newline removed."""
+    """Lines of every file (or stdin when none), streamed; bad UTF-8 names file and line."""
+    from tagger.data.lines import decoded_lines
+
     if not files:
-        for line in sys.stdin:
-            yield line.rstrip("\n")
+        for number, raw in enumerate(sys.stdin.buffer, start=1):
+            try:
+                yield raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as err:
+                message = f"expected UTF-8 text ({err.reason})"
+                raise CorpusError("<stdin>", number, message) from None
         return
     for path in files:
-        with path.open(encoding="utf-8") as f:
-            for line in f:
-                yield line.rstrip("\n")
+        for _, line in decoded_lines(path):
+            yield line
 
 
 @app.command("tag")
@@ -135,8 +140,8 @@ def tag_cli(
         out = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
         try:
             write_sentences(sentences, fmt, out, tag_field=predictor.config.data.tag_field)
-        except UnicodeDecodeError as err:
-            _fail(f"input is not UTF-8 text ({err.reason})")
+        except CorpusError as err:
+            _fail(str(err))
 
 
 @app.command("info")

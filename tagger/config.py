@@ -26,7 +26,7 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    word_dim: int = 100  # word embedding size; replaced by the vectors' size when pretrained is set
+    word_dim: int = 100  # trainable word embedding size (pretrained vectors are concatenated)
     pretrained: str = (
         ""  # "" | "glove-6b-50d" (the glove extra) | path of a GloVe/word2vec/.vec file
     )
@@ -119,11 +119,27 @@ def _parse_override(item: str) -> tuple[list[str], Any]:
     if "=" not in item:
         raise ConfigError(f"override {item!r}: expected KEY=VALUE, e.g. model.hidden=128")
     key, raw = item.split("=", 1)
+    path = key.strip().split(".")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw  # a bare string such as data.corpus=ud-english-ewt
-    return key.strip().split("."), value
+    if _annotation(path) == "str" and not isinstance(value, str):
+        value = raw  # data.train=2024 names a file, not a number
+    return path, value
+
+
+def _annotation(path: list[str]) -> Any:
+    """The declared type of a dotted config key, or None when the key does not exist."""
+    cls: Any = Config
+    annotation = None
+    for part in path:
+        fields = {f.name: f for f in dataclasses.fields(cls)} if cls else {}
+        if part not in fields:
+            return None
+        annotation = fields[part].type
+        cls = _SECTIONS.get(annotation)
+    return annotation
 
 
 def config_from_dict(values: dict[str, Any], overrides: list[str] | None = None) -> Config:
@@ -137,7 +153,43 @@ def config_from_dict(values: dict[str, Any], overrides: list[str] | None = None)
             if not isinstance(node, dict):
                 raise ConfigError(f"override {item!r}: {part!r} is not a section")
         node[path[-1]] = value
-    return _build(Config, merged, "")
+    config = _build(Config, merged, "")
+    _check_ranges(config)
+    return config
+
+
+# (key, predicate, what is expected): values that type-check but cannot work.
+_RANGES: list[tuple[str, Any, str]] = [
+    ("model.word_dim", lambda v: v > 0, "a positive size"),
+    ("model.hidden", lambda v: v > 0, "a positive size"),
+    ("model.layers", lambda v: v > 0, "at least 1"),
+    ("model.char_dim", lambda v: v > 0, "a positive size"),
+    ("model.char_hidden", lambda v: v > 0, "a positive size"),
+    ("model.char_kernel", lambda v: v > 0, "a positive width"),
+    ("model.casing_dim", lambda v: v >= 0, "0 (off) or a positive size"),
+    ("model.pretrained_max_words", lambda v: v >= 0, "0 (all) or a positive count"),
+    ("model.min_word_count", lambda v: v >= 1, "at least 1"),
+    ("model.dropout", lambda v: 0 <= v < 1, "a probability in [0, 1)"),
+    ("model.word_dropout", lambda v: 0 <= v < 1, "a probability in [0, 1)"),
+    ("model.char", lambda v: v in ("lstm", "cnn", "none"), "'lstm', 'cnn' or 'none'"),
+    ("model.rnn", lambda v: v in ("lstm", "gru"), "'lstm' or 'gru'"),
+    ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),
+    ("train.lr", lambda v: v > 0, "a positive learning rate"),
+    ("train.batch_size", lambda v: v > 0, "a positive number of sentences"),
+    ("train.eval_batch_size", lambda v: v > 0, "a positive number of sentences"),
+    ("train.max_epochs", lambda v: v >= 1, "at least 1"),
+    ("train.max_minutes", lambda v: v >= 0, "0 (no budget) or positive minutes"),
+    ("train.lr_factor", lambda v: 0 < v < 1, "a factor in (0, 1)"),
+    ("train.threads", lambda v: v >= 0, "0 (default) or a thread count"),
+]
+
+
+def _check_ranges(config: Config) -> None:
+    for key, ok, expected in _RANGES:
+        section, name = key.split(".")
+        value = getattr(getattr(config, section), name)
+        if not ok(value):
+            raise ConfigError(f"{key}: expected {expected}, got {value!r}")
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:

@@ -59,7 +59,12 @@ def build_vocabs(
         body = torch.from_numpy(np.concatenate(rows))
         vectors = torch.cat([torch.zeros(2, body.shape[1]), body])  # <pad>, <unk> are zero
     vocabs = Vocabs(
-        words=Vocab.build(words, min_count=config.model.min_word_count),
+        # Rare training words keep a trainable row when they have a pretrained vector.
+        words=Vocab.build(
+            words,
+            min_count=config.model.min_word_count,
+            keep=pretrained.index if pretrained is not None else (),
+        ),
         chars=Vocab.build(chars),
         labels=Vocab.labels(labels),
         pretrained=pretrained,
@@ -209,6 +214,8 @@ def train(
         train_tags = train_tags[: config.data.max_train_sentences]
     dev = as_lists(load_split(config.data, "dev", data_dir))
     if resume:
+        if not (output / "checkpoint").is_dir():
+            raise FileNotFoundError(f"{output / 'checkpoint'}: no checkpoint to resume from")
         saved = read_artifact(output / "checkpoint")
         # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
         config = replace(saved.config, train=config.train)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from datasets import Dataset
 
-from tagger.data.conllu import decoded_lines
 from tagger.data.dataset import token_dataset
 from tagger.data.errors import CorpusError
+from tagger.data.lines import decoded_lines
 
 # ASCII spaces and tabs only: str.split() would also split inside tokens on e.g. U+00A0.
 _SEPARATOR = re.compile(r"[ \t]+")

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from datasets import Dataset
 
 from tagger.data.dataset import token_dataset
 from tagger.data.errors import CorpusError
+from tagger.data.lines import decoded_lines
 
 # CoNLL-U column of each tag field (0-based): ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC.
 TAG_COLUMNS = {"upos": 3, "xpos": 4}
 _FORM = 1
-
-
-def decoded_lines(path: str | Path) -> Iterator[tuple[int, str]]:
-    """(1-based number, text without line ending) per line, streamed; bad UTF-8 names its line."""
-    with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
-            try:
-                # utf-8-sig on the first line drops a byte-order mark if there is one.
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as e:
-                raise CorpusError(
-                    path,
-                    number,
-                    f"expected UTF-8 text, got byte 0x{raw[e.start]:02x} at column {e.start + 1}",
-                ) from None
-            yield number, text.rstrip("\r\n")
 
 
 def read_conllu(path: str | Path, tag_field: str = "upos") -> Dataset:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tagger.data.errors import CorpusError
+from tagger.data.lines import decoded_lines
 
 GLOVE_PACKAGE = "glove-6b-50d"
 
@@ -44,35 +45,30 @@ def read_vector_text(path: Path, max_words: int = 0) -> tuple[list[str], np.ndar
     rows: list[np.ndarray] = []
     dim = 0
     seen: set[str] = set()
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            try:
-                line = raw.decode("utf-8").rstrip("\n").rstrip("\r")
-            except UnicodeDecodeError as err:
-                raise CorpusError(path, number, f"expected UTF-8 text ({err.reason})") from None
-            parts = line.rstrip(" ").split(" ")
-            if number == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
-                dim = int(parts[1])  # word2vec / fastText header: count dim
-                continue
-            if not line.strip():
-                continue
-            if dim == 0:
-                dim = len(parts) - 1
-            if len(parts) != dim + 1:
-                raise CorpusError(
-                    path, number, f"expected a word and {dim} numbers, got {len(parts) - 1} numbers"
-                )
-            try:
-                vector = np.asarray(parts[1:], dtype=np.float32)
-            except ValueError:
-                raise CorpusError(path, number, "expected numbers after the word") from None
-            if parts[0] in seen:
-                continue
-            seen.add(parts[0])
-            words.append(parts[0])
-            rows.append(vector)
-            if max_words and len(words) >= max_words:
-                break
+    for number, line in decoded_lines(path):
+        parts = line.rstrip(" ").split(" ")
+        if number == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
+            dim = int(parts[1])  # word2vec / fastText header: count dim
+            continue
+        if not line.strip():
+            continue
+        if dim == 0:
+            dim = len(parts) - 1
+        if len(parts) != dim + 1:
+            raise CorpusError(
+                path, number, f"expected a word and {dim} numbers, got {len(parts) - 1} numbers"
+            )
+        try:
+            vector = np.asarray(parts[1:], dtype=np.float32)
+        except ValueError:
+            raise CorpusError(path, number, "expected numbers after the word") from None
+        if parts[0] in seen:
+            continue
+        seen.add(parts[0])
+        words.append(parts[0])
+        rows.append(vector)
+        if max_words and len(words) >= max_words:
+            break
     if not words:
         raise CorpusError(path, None, "no vectors found")
     return words, np.stack(rows)

@@ -38,7 +38,7 @@ class CharCNN(nn.Module):
 
     def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = self.embed(chars).transpose(1, 2)  # (n_types, dim, max_chars)
-        h = torch.relu(self.conv(x))  # (n_types, filters, max_chars)
+        h = torch.relu(self.conv(x))[..., : chars.shape[1]]  # (n_types, filters, max_chars)
         valid = torch.arange(chars.shape[1])[None, :] < lengths[:, None]  # (n_types, max_chars)
         h = h.masked_fill(~valid[:, None, :], 0.0)  # relu >= 0, so 0 never wins over real values
         return h.max(dim=2).values  # (n_types, filters)
