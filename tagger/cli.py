@@ -73,14 +73,12 @@ def evaluate_cli(
     data_dir: DataDir = None,
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
-    from tagger.data.corpus import evaluation_source, load_split
-    from tagger.evaluate import evaluate, format_report
+    from tagger.evaluate import evaluate_corpus, format_report
     from tagger.predict import Predictor
 
     try:
         predictor = Predictor.load(model)
-        source = evaluation_source(corpus, predictor.config.data, fmt, columns)
-        scores = evaluate(predictor, load_split(source, split, data_dir))
+        scores = evaluate_corpus(predictor, corpus, split, fmt, columns, data_dir)
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
         _fail(str(err))
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
@@ -117,9 +115,14 @@ def tag_cli(
         bool, typer.Option("--pretokenized", help="One sentence per line, tokens split on spaces.")
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 256,
+    scheme: Annotated[str, typer.Option(help="NER output scheme: iob2, iob1 or bioes.")] = "iob2",
+    scores: Annotated[
+        bool, typer.Option("--scores", help="Add tag probabilities (jsonl), entity confidences.")
+    ] = False,
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin."""
-    from tagger.formats import FORMATS, write_sentences
+    from tagger.data.schemes import SCHEMES
+    from tagger.formats import CONLLU_TAG_FIELDS, FORMATS, write_sentences
     from tagger.predict import Predictor
 
     if fmt not in FORMATS:
@@ -127,19 +130,26 @@ def tag_cli(
     for path in files or []:
         if not path.is_file():
             _fail(f"{path}: no such file")
+    if scheme not in SCHEMES:
+        _fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
     try:
-        predictor = Predictor.load(model, batch_size=batch_size)
+        predictor = Predictor.load(model, batch_size=batch_size, scheme=scheme)
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
     lines = _read_lines(list(files or []))
     if pretokenized:
-        sentences = predictor.tag_tokens(line.split() for line in lines if line.strip())
+        tokens = (line.split() for line in lines if line.strip())
+        sentences = predictor.tag_tokens(tokens, scores=scores)
     else:
-        sentences = predictor.tag_texts(lines)
+        sentences = predictor.tag_texts(lines, scores=scores)
+    ner = predictor.config.task == "ner"
+    tag_field = "misc" if ner else predictor.config.data.tag_field
+    if tag_field not in CONLLU_TAG_FIELDS:
+        tag_field = "misc"  # tags from a parquet/JSON column: keep them in MISC
     with ExitStack() as stack:
         out = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
         try:
-            write_sentences(sentences, fmt, out, tag_field=predictor.config.data.tag_field)
+            write_sentences(sentences, fmt, out, tag_field, entities=scheme if ner else "")
         except CorpusError as err:
             _fail(str(err))
 

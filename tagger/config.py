@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+TASKS = ("pos", "ner")
+
 
 @dataclass(frozen=True)
 class DataConfig:
@@ -20,6 +22,7 @@ class DataConfig:
     token_field: str = "tokens"  # HF/parquet/JSON: the tokens column
     word_column: int = 0  # CoNLL column files: index of the word column
     tag_column: int = -1  # CoNLL column files: index of the tag column (negative from the end)
+    scheme: str = ""  # NER corpus tag scheme: iob1 | iob2 | bioes; "" = catalog's or detected
     lang: str = "en"  # language of spaCy's tokenizer for raw text
     max_train_sentences: int = 0  # use only the first N training sentences (0 = all)
 
@@ -38,6 +41,8 @@ class ModelConfig:
     char_hidden: int = 64  # char BiLSTM hidden per direction, or CNN filters
     char_kernel: int = 3  # CNN kernel width
     rnn: str = "lstm"  # "lstm" | "gru"
+    head: str = "softmax"  # "softmax" (independent per token) | "crf" (linear-chain CRF)
+    scheme: str = "bioes"  # NER: the tag scheme the model learns and predicts in
     hidden: int = 256  # encoder hidden size per direction
     layers: int = 2  # encoder layers
     dropout: float = 0.33  # dropout on embeddings, between layers and before the classifier
@@ -66,7 +71,7 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class Config:
-    task: str = "pos"  # "pos" (one tag per token)
+    task: str = "pos"  # "pos" (one tag per token, scored by accuracy) | "ner" (entity spans, F1)
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -173,6 +178,9 @@ _RANGES: list[tuple[str, Any, str]] = [
     ("model.word_dropout", lambda v: 0 <= v < 1, "a probability in [0, 1)"),
     ("model.char", lambda v: v in ("lstm", "cnn", "none"), "'lstm', 'cnn' or 'none'"),
     ("model.rnn", lambda v: v in ("lstm", "gru"), "'lstm' or 'gru'"),
+    ("model.head", lambda v: v in ("softmax", "crf"), "'softmax' or 'crf'"),
+    ("model.scheme", lambda v: v in ("iob1", "iob2", "bioes"), "'iob1', 'iob2' or 'bioes'"),
+    ("data.scheme", lambda v: v in ("", "iob1", "iob2", "bioes"), "'', 'iob1', 'iob2' or 'bioes'"),
     ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),
     ("train.lr", lambda v: v > 0, "a positive learning rate"),
     ("train.batch_size", lambda v: v > 0, "a positive number of sentences"),
@@ -185,6 +193,8 @@ _RANGES: list[tuple[str, Any, str]] = [
 
 
 def _check_ranges(config: Config) -> None:
+    if config.task not in TASKS:
+        raise ConfigError(f"task: expected one of {', '.join(TASKS)}, got {config.task!r}")
     for key, ok, expected in _RANGES:
         section, name = key.split(".")
         value = getattr(getattr(config, section), name)

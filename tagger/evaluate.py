@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from datasets import Dataset
@@ -43,10 +44,87 @@ def tag_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]
     }
 
 
-def evaluate(predictor: Any, dataset: Dataset) -> dict[str, Any]:
-    """Tag the dataset's tokens with `predictor` (a Predictor) and score against its tags."""
+def entity_scores(
+    gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """seqeval strict-mode IOB2 scores (as conlleval counts them), plus the tag table.
+
+    Both sides must be well-formed IOB2 (convert with tagger.data.schemes first).
+    """
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
+    scores = tag_scores(gold, predicted)
+    gold_lists, predicted_lists = [list(s) for s in gold], [list(s) for s in predicted]
+    report = classification_report(
+        gold_lists, predicted_lists, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
+    )
+    micro = report.get(
+        "micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0}
+    )
+    per_type = {
+        name: {
+            "precision": float(row["precision"]),
+            "recall": float(row["recall"]),
+            "f1": float(row["f1-score"]),
+            "support": int(row["support"]),
+        }
+        for name, row in report.items()
+        if not name.endswith(" avg")
+    }
+    scores.update(
+        precision=float(micro["precision"]),
+        recall=float(micro["recall"]),
+        f1=float(micro["f1-score"]),
+        n_entities=int(micro["support"]),
+        per_type=per_type,
+    )
+    return scores
+
+
+def main_score(task: str, scores: dict[str, Any]) -> float:
+    """The number model selection uses: entity F1 for NER, accuracy otherwise."""
+    return scores["f1"] if task == "ner" else scores["accuracy"]
+
+
+def score(task: str, gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict:
+    """The scores of a task (gold and predictions of NER already in IOB2)."""
+    return entity_scores(gold, predicted) if task == "ner" else tag_scores(gold, predicted)
+
+
+def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> dict[str, Any]:
+    """Tag the dataset's tokens with `predictor` (a Predictor) and score against its tags.
+
+    For NER, `scheme` is the dataset's tag scheme; gold tags are read in it and compared
+    in IOB2 with the predictor's IOB2 output.
+    """
+    from tagger.data.schemes import convert_all, detect_scheme
+
     tokens, gold = as_lists(dataset)
+    task = predictor.config.task
+    if task == "ner":
+        gold, _ = convert_all(gold, scheme or detect_scheme(gold), "iob2")
+        return entity_scores(gold, predictor.predict(tokens, scheme="iob2"))
     return tag_scores(gold, predictor.predict(tokens))
+
+
+def evaluate_corpus(
+    predictor: Any,
+    corpus: str,
+    split: str = "test",
+    fmt: str = "",
+    columns: str = "",
+    data_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Scores of `predictor` on a catalog corpus, an hf: id or a file (what `evaluate` runs)."""
+    from tagger.data.corpus import corpus_scheme, evaluation_source, load_split
+
+    source = evaluation_source(corpus, predictor.config.data, fmt, columns)
+    dataset = load_split(source, split, data_dir)
+    scheme = ""
+    if predictor.config.task == "ner":
+        scheme = corpus_scheme(source, as_lists(dataset)[1])
+    return evaluate(predictor, dataset, scheme)
 
 
 def format_report(scores: dict[str, Any]) -> str:
@@ -54,10 +132,17 @@ def format_report(scores: dict[str, Any]) -> str:
     lines = [
         f"accuracy  {100 * scores['accuracy']:.2f}  ({scores['n_tokens']} tokens, "
         f"{scores['n_sentences']} sentences)",
-        "",
-        f"{'label':<12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>9}",
     ]
-    for label, row in scores["per_label"].items():
+    table = scores["per_label"]
+    if "f1" in scores:
+        lines.append(
+            f"entities  precision {100 * scores['precision']:.2f}  recall "
+            f"{100 * scores['recall']:.2f}  f1 {100 * scores['f1']:.2f}  "
+            f"({scores['n_entities']} gold entities, seqeval strict IOB2)"
+        )
+        table = scores["per_type"]
+    lines += ["", f"{'label':<12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>9}"]
+    for label, row in table.items():
         lines.append(
             f"{label:<12} {100 * row['precision']:>9.2f} {100 * row['recall']:>9.2f} "
             f"{100 * row['f1']:>9.2f} {row['support']:>9}"

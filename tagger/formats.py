@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
+from tagger.data.schemes import spans
+
 FORMATS = ("conllu", "conll", "jsonl", "text")
-CONLLU_TAG_FIELDS = ("upos", "xpos")
+CONLLU_TAG_FIELDS = ("upos", "xpos", "misc")  # misc: the tag as Tag=B-PER
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class TaggedSentence:
     tokens: list[str]
     tags: list[str]
     text: str | None = None
+    scores: list[float] | None = None  # the model's probability of each tag, when asked for
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.tags):
@@ -27,7 +30,7 @@ class TaggedSentence:
 class SentenceWriter:
     """Writes sentences one at a time in one format; numbers CoNLL-U sentences from 1."""
 
-    def __init__(self, out: TextIO, fmt: str, tag_field: str = "upos") -> None:
+    def __init__(self, out: TextIO, fmt: str, tag_field: str = "upos", entities: str = "") -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}; expected one of {FORMATS}")
         if fmt == "conllu" and tag_field not in CONLLU_TAG_FIELDS:
@@ -37,6 +40,7 @@ class SentenceWriter:
         self.out = out
         self.fmt = fmt
         self.tag_field = tag_field
+        self.entities = entities  # jsonl: the tags' scheme, to add entity spans ("" = none)
         self.sent_id = 0  # id of the last CoNLL-U sentence written
 
     def write(self, sentence: TaggedSentence) -> None:
@@ -50,7 +54,11 @@ class SentenceWriter:
             ]
             self.out.write("".join(lines) + "\n")
         elif self.fmt == "jsonl":
-            record = {"text": sentence.text, "tokens": sentence.tokens, "tags": sentence.tags}
+            record: dict = {"text": sentence.text, "tokens": sentence.tokens, "tags": sentence.tags}
+            if sentence.scores is not None:
+                record["scores"] = [round(p, 4) for p in sentence.scores]
+            if self.entities:
+                record["entities"] = entity_records(sentence, self.entities)
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             pairs = (
@@ -68,14 +76,31 @@ class SentenceWriter:
         for i, (token, tag) in enumerate(zip(sentence.tokens, sentence.tags, strict=True), start=1):
             upos = tag if self.tag_field == "upos" else "_"
             xpos = tag if self.tag_field == "xpos" else "_"
-            lines.append("\t".join([str(i), token, "_", upos, xpos] + ["_"] * 5) + "\n")
+            misc = f"Tag={tag}" if self.tag_field == "misc" else "_"
+            lines.append("\t".join([str(i), token, "_", upos, xpos, *["_"] * 4, misc]) + "\n")
         self.out.write("".join(lines) + "\n")
 
 
+def entity_records(sentence: TaggedSentence, scheme: str = "iob2") -> list[dict]:
+    """Entity spans of a sentence's tags; score = mean probability of their tags."""
+    records = []
+    for start, end, label in spans(sentence.tags, scheme):
+        score = None
+        if sentence.scores:
+            score = round(sum(sentence.scores[start:end]) / (end - start), 4)
+        text = " ".join(sentence.tokens[start:end])
+        records.append({"start": start, "end": end, "label": label, "text": text, "score": score})
+    return records
+
+
 def write_sentences(
-    sentences: Iterable[TaggedSentence], fmt: str, out: TextIO, tag_field: str = "upos"
+    sentences: Iterable[TaggedSentence],
+    fmt: str,
+    out: TextIO,
+    tag_field: str = "upos",
+    entities: str = "",
 ) -> None:
     """Stream sentences to `out` in `fmt`, one of FORMATS; `tag_field` is for CoNLL-U."""
-    writer = SentenceWriter(out, fmt, tag_field)
+    writer = SentenceWriter(out, fmt, tag_field, entities)
     for sentence in sentences:
         writer.write(sentence)

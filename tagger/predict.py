@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from tagger.data.batching import BatchEncoder, length_batches
+from tagger.data.schemes import convert
 from tagger.formats import TaggedSentence
 from tagger.io import Artifact, read_artifact
 
@@ -16,52 +17,88 @@ from tagger.io import Artifact, read_artifact
 class Predictor:
     """Tags token lists or raw text with a trained model, in batches of similar length."""
 
-    def __init__(self, artifact: Artifact, batch_size: int = 256) -> None:
+    def __init__(self, artifact: Artifact, batch_size: int = 256, scheme: str = "iob2") -> None:
         self.artifact = artifact
         self.batch_size = batch_size
+        self.scheme = scheme  # NER output scheme
         self.encoder = BatchEncoder(artifact.vocabs)
         self.labels = artifact.vocabs.labels.items
         self._tokenizer = None
 
     @classmethod
-    def load(cls, path: str | Path, batch_size: int = 256) -> Predictor:
-        return cls(read_artifact(path), batch_size=batch_size)
+    def load(cls, path: str | Path, batch_size: int = 256, scheme: str = "iob2") -> Predictor:
+        return cls(read_artifact(path), batch_size=batch_size, scheme=scheme)
 
     @property
     def config(self):  # noqa: ANN201 - the model's resolved Config
         return self.artifact.config
 
-    def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """One label per token, for every sentence, in the input order. Changes nothing."""
-        return [[self.labels[i] for i in ids] for ids in self.predict_ids(sentences)]
+    def predict(
+        self, sentences: Sequence[Sequence[str]], scheme: str | None = None
+    ) -> list[list[str]]:
+        """One label per token, for every sentence, in the input order. Changes nothing.
+
+        NER tags come in `scheme` (default: the predictor's output scheme, IOB2).
+        """
+        return [tags for tags, _ in self._predict(sentences, scheme, scores=False)]
+
+    def predict_scored(
+        self, sentences: Sequence[Sequence[str]], scheme: str | None = None
+    ) -> list[tuple[list[str], list[float]]]:
+        """Labels and the model's probability of each (CRF marginals or softmax)."""
+        return [
+            (tags, probs or []) for tags, probs in self._predict(sentences, scheme, scores=True)
+        ]
+
+    def _predict(
+        self, sentences: Sequence[Sequence[str]], scheme: str | None, scores: bool
+    ) -> list[tuple[list[str], list[float] | None]]:
+        results = []
+        for ids, probs in self.predict_ids(sentences, scores=scores):
+            tags = [self.labels[i] for i in ids]
+            if self.config.task == "ner":
+                tags = convert(tags, self.config.model.scheme, scheme or self.scheme)
+            results.append((tags, probs))
+        return results
 
     @torch.inference_mode()
-    def predict_ids(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
-        """Label ids of every token; empty sentences give empty lists."""
+    def predict_ids(
+        self, sentences: Sequence[Sequence[str]], scores: bool = False
+    ) -> list[tuple[list[int], list[float] | None]]:
+        """Label ids of every token (and their probabilities); empty sentences give []."""
         model = self.artifact.model
         model.eval()
-        results: list[list[int]] = [[] for _ in sentences]
+        results: list[tuple[list[int], list[float] | None]] = [
+            ([], [] if scores else None) for _ in sentences
+        ]
         nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
         lengths = [len(sentences[i]) for i in nonempty]
         for group in length_batches(lengths, self.batch_size):
             indices = [nonempty[k] for k in group]
             batch = self.encoder.encode([sentences[i] for i in indices])
-            scores = model(batch)  # (batch, time, n_labels)
-            best = model.head.decode(scores, batch.mask).tolist()  # (batch, time)
+            emissions = model(batch)  # (batch, time, n_labels)
+            best = model.head.decode(emissions, batch.mask)  # (batch, time)
+            chosen = None
+            if scores:
+                probs = model.head.probabilities(emissions, batch.mask)  # (batch, time, n_labels)
+                chosen = probs.gather(2, best.unsqueeze(-1)).squeeze(-1).tolist()  # (batch, time)
+            best_ids = best.tolist()
             for row, i in enumerate(indices):
-                results[i] = best[row][: len(sentences[i])]
+                n = len(sentences[i])
+                results[i] = (best_ids[row][:n], chosen[row][:n] if chosen is not None else None)
         return results
 
     def tag_tokens(
-        self, sentences: Iterable[Sequence[str]], chunk: int = 4096
+        self, sentences: Iterable[Sequence[str]], chunk: int = 4096, scores: bool = False
     ) -> Iterator[TaggedSentence]:
         """Tag pre-tokenized sentences lazily, `chunk` sentences at a time."""
         it = iter(sentences)
         while block := [list(s) for s in islice(it, chunk)]:
-            for tokens, tags in zip(block, self.predict(block), strict=True):
-                yield TaggedSentence(tokens=tokens, tags=tags)
+            yield from self._tagged(block, scores)
 
-    def tag_texts(self, texts: Iterable[str], chunk: int = 1024) -> Iterator[TaggedSentence]:
+    def tag_texts(
+        self, texts: Iterable[str], chunk: int = 1024, scores: bool = False
+    ) -> Iterator[TaggedSentence]:
         """Tokenize raw texts (spaCy, the model's language) into sentences and tag them lazily."""
         if self._tokenizer is None:
             from tagger.data.tokenize import TextTokenizer
@@ -69,6 +106,11 @@ class Predictor:
             self._tokenizer = TextTokenizer(self.config.data.lang)
         it = iter(texts)
         while block := list(islice(it, chunk)):
-            sentences = [s for per_text in self._tokenizer.sentences(block) for s in per_text]
-            for tokens, tags in zip(sentences, self.predict(sentences), strict=True):
-                yield TaggedSentence(tokens=tokens, tags=tags)
+            yield from self._tagged(
+                [s for per_text in self._tokenizer.sentences(block) for s in per_text], scores
+            )
+
+    def _tagged(self, sentences: list[list[str]], scores: bool) -> Iterator[TaggedSentence]:
+        results = self._predict(sentences, None, scores=scores)
+        for tokens, (tags, probs) in zip(sentences, results, strict=True):
+            yield TaggedSentence(tokens=tokens, tags=tags, scores=probs)

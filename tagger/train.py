@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -25,11 +26,12 @@ from tagger.callbacks import (
 )
 from tagger.config import Config
 from tagger.data.batching import BatchEncoder, length_batches
-from tagger.data.corpus import load_split
+from tagger.data.corpus import corpus_scheme, load_split
 from tagger.data.dataset import as_lists
+from tagger.data.schemes import convert_all
 from tagger.data.vectors import load_vectors
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
-from tagger.evaluate import tag_scores
+from tagger.evaluate import main_score, score
 from tagger.io import Artifact, read_artifact, torch_versions
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
@@ -70,6 +72,23 @@ def build_vocabs(
         pretrained=pretrained,
     )
     return vocabs, vectors
+
+
+def entity_tags(
+    config: Config, train_tags: list[list[str]], dev: tuple[list[list[str]], list[list[str]]]
+) -> tuple[Config, list[list[str]], tuple[list[list[str]], list[list[str]]]]:
+    """NER: training tags in the model's scheme, dev tags in IOB2 (for scoring), and the
+    corpus scheme recorded in the config so evaluation reads files the same way."""
+    scheme = corpus_scheme(config.data, train_tags)
+    train_tags, repaired = convert_all(train_tags, scheme, config.model.scheme)
+    dev_tags, dev_repaired = convert_all(dev[1], scheme, "iob2")
+    if repaired or dev_repaired:
+        print(
+            f"repaired {repaired} ill-formed {scheme} tags in train, {dev_repaired} in dev",
+            file=sys.stderr,
+        )
+    config = replace(config, data=replace(config.data, scheme=scheme))
+    return config, train_tags, (dev[0], dev_tags)
 
 
 def seed_everything(seed: int) -> None:
@@ -116,8 +135,10 @@ class Trainer:
         return Artifact(self.config, self.vocabs, self.model, meta)
 
     def dev_score(self, state: TrainState, dev: tuple[list[list[str]], list[list[str]]]) -> float:
+        """Accuracy (POS) or entity F1 (NER; dev gold in IOB2) of the current model."""
         predictor = Predictor(self.artifact(state), batch_size=self.config.train.eval_batch_size)
-        return tag_scores(dev[1], predictor.predict(dev[0]))["accuracy"]
+        task = self.config.task
+        return main_score(task, score(task, dev[1], predictor.predict(dev[0], scheme="iob2")))
 
     def run_epoch(
         self,
@@ -213,6 +234,8 @@ def train(
         train_tokens = train_tokens[: config.data.max_train_sentences]
         train_tags = train_tags[: config.data.max_train_sentences]
     dev = as_lists(load_split(config.data, "dev", data_dir))
+    if config.task == "ner":
+        config, train_tags, dev = entity_tags(config, train_tags, dev)
     if resume:
         if not (output / "checkpoint").is_dir():
             raise FileNotFoundError(f"{output / 'checkpoint'}: no checkpoint to resume from")

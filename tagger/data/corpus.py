@@ -12,6 +12,7 @@ from tagger.data.catalog import load_catalog, read_split
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu
 from tagger.data.hf import load_hf_or_file
+from tagger.data.schemes import detect_scheme
 
 FILE_FORMATS = ("conllu", "conll", "parquet", "json")
 
@@ -66,6 +67,17 @@ def load_split(data: DataConfig, split: str, data_dir: Path | None = None) -> Da
     return read_split(entry, split, data_dir=data_dir)
 
 
+def corpus_scheme(data: DataConfig, tags: list[list[str]]) -> str:
+    """The entity tag scheme of a corpus: the config's, else the catalog's, else detected."""
+    if data.scheme:
+        return data.scheme
+    if data.corpus and not data.train and not Path(data.corpus).is_file():
+        entry = load_catalog().get(data.corpus)
+        if entry is not None and entry.scheme:
+            return entry.scheme.lower()
+    return detect_scheme(tags)
+
+
 def evaluation_source(
     corpus: str, data: DataConfig, fmt: str = "", columns: str = ""
 ) -> DataConfig:
@@ -75,6 +87,8 @@ def evaluation_source(
     ("WORD,TAG" indices) say otherwise.
     """
     changes: dict = {"corpus": corpus, "train": "", "dev": "", "test": ""}
+    if not Path(corpus).is_file():
+        changes["scheme"] = ""  # a catalog or hf: corpus has its own scheme
     if Path(corpus).is_file():
         changes["format"] = fmt or (
             data.format if data.format in FILE_FORMATS else guess_format(corpus)

@@ -8,9 +8,10 @@ from torch import nn
 from tagger.config import ModelConfig
 from tagger.data.batching import Batch
 from tagger.data.vocab import CASINGS, Vocabs
+from tagger.model.crf import CRF, allowed_transitions
 from tagger.model.embeddings import CharCNN, CharLSTM, TokenEmbedder
 from tagger.model.encoder import BiLSTMEncoder
-from tagger.model.heads import SoftmaxHead
+from tagger.model.heads import CRFHead, SoftmaxHead
 
 
 class SequenceTagger(nn.Module):
@@ -67,5 +68,10 @@ def build_model(
     encoder = BiLSTMEncoder(
         embedder.out_dim, config.hidden, config.layers, config.dropout, config.rnn
     )
-    head = SoftmaxHead(encoder.out_dim, len(vocabs.labels), config.dropout)
+    head: nn.Module
+    if config.head == "crf":
+        crf = CRF(len(vocabs.labels), *allowed_transitions(vocabs.labels.items, config.scheme))
+        head = CRFHead(encoder.out_dim, len(vocabs.labels), config.dropout, crf)
+    else:
+        head = SoftmaxHead(encoder.out_dim, len(vocabs.labels), config.dropout)
     return SequenceTagger(embedder, encoder, head, config.dropout)
