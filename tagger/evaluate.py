@@ -55,6 +55,10 @@ def entity_scores(
     from seqeval.scheme import IOB2
 
     scores = tag_scores(gold, predicted)
+    if not any(t != "O" for sent in [*gold, *predicted] for t in sent):
+        # No entity on either side: seqeval would warn on empty means; nothing to score.
+        scores.update(precision=0.0, recall=0.0, f1=0.0, n_entities=0, per_type={})
+        return scores
     gold_lists, predicted_lists = [list(s) for s in gold], [list(s) for s in predicted]
     report = classification_report(
         gold_lists, predicted_lists, mode="strict", scheme=IOB2, output_dict=True, zero_division=0

@@ -1,7 +1,8 @@
-"""Shared helpers: a toy CoNLL-U POS corpus and a tiny model config, cheap on 2 CPU cores.
+"""Shared helpers: toy POS and NER corpora and tiny model configs, cheap on 2 CPU cores.
 
-The toy grammar is `DET [ADJ] NOUN VERB [DET [ADJ] NOUN] PUNCT` with a fixed word list per
+The toy POS grammar is `DET [ADJ] NOUN VERB [DET [ADJ] NOUN] PUNCT` with a fixed word list per
 tag, so every tag is predictable from its word and a tiny BiLSTM fits it in a few epochs.
+The toy NER corpus is a CoNLL-2003-like IOB1 column file whose IOB2 tags follow from the words.
 """
 
 from __future__ import annotations
@@ -102,6 +103,117 @@ def make_tiny_config(
             "train": {**TINY_TRAIN, **(train or {})},
         }
     )
+
+
+# --- a toy NER corpus, written like CoNLL-2003 (4 columns, IOB1, -DOCSTART-) ---
+
+# Every IOB2 tag follows from the word: first names, cities, "New" and companies begin an
+# entity (B-), surnames, "York" and company suffixes continue one (I-).
+NER_WORDS = {
+    "first": ("John", "Mary", "Anna", "Peter"),
+    "surname": ("Smith", "Jones", "Brown"),
+    "city": ("Paris", "Berlin", "Rome", "Oslo"),
+    "company": ("Acme", "Globex", "Initech"),
+    "suffix": ("Corp", "Inc"),
+}
+
+
+def ner_sentences(n: int, seed: int) -> list[list[tuple[str, str]]]:
+    """n sentences of (word, IOB2 tag) over PER, LOC and ORG, some with two touching LOCs."""
+    rng = random.Random(seed)
+
+    def person() -> list[tuple[str, str]]:
+        words = [(rng.choice(NER_WORDS["first"]), "B-PER")]
+        return words + ([(rng.choice(NER_WORDS["surname"]), "I-PER")] if rng.random() < 0.5 else [])
+
+    def place() -> list[tuple[str, str]]:
+        if rng.random() < 0.25:
+            return [("New", "B-LOC"), ("York", "I-LOC")]
+        return [(rng.choice(NER_WORDS["city"]), "B-LOC")]
+
+    def company() -> list[tuple[str, str]]:
+        words = [(rng.choice(NER_WORDS["company"]), "B-ORG")]
+        return words + ([(rng.choice(NER_WORDS["suffix"]), "I-ORG")] if rng.random() < 0.5 else [])
+
+    def plain(text: str) -> list[tuple[str, str]]:
+        return [(word, "O") for word in text.split()]
+
+    templates = [
+        lambda: person() + plain("visited") + place() + plain("."),
+        lambda: person() + plain("works for") + company() + plain("in") + place() + plain("."),
+        lambda: company() + plain("said") + person() + plain("met") + person() + plain("."),
+        lambda: place() + place() + plain("talks ended ."),  # touching LOCs: B-LOC in IOB1
+        lambda: plain("the deal was good ."),
+    ]
+    return [rng.choice(templates)() for _ in range(n)]
+
+
+def iob1(tags: list[str]) -> list[str]:
+    """IOB2 -> IOB1 by the CoNLL-2003 rule: B- only where an entity touches one of its type."""
+    out = []
+    for i, tag in enumerate(tags):
+        touching = i > 0 and tag.startswith("B-") and tags[i - 1][2:] == tag[2:]
+        out.append(tag if touching or tag == "O" else "I-" + tag[2:])
+    return out
+
+
+def conll03_text(sentences: list[list[tuple[str, str]]]) -> str:
+    """word POS chunk NER lines in IOB1, after a -DOCSTART- line, sentences split by blanks."""
+    blocks = ["-DOCSTART- -X- -X- O\n"]
+    for sentence in sentences:
+        words = [w for w, _ in sentence]
+        tags = iob1([t for _, t in sentence])
+        lines = [
+            f"{w} {'NNP' if t != 'O' else 'XX'} {'I-NP' if t != 'O' else 'O'} {t}\n"
+            for w, t in zip(words, tags, strict=True)
+        ]
+        blocks.append("".join(lines))
+    return "\n".join(blocks) + "\n"
+
+
+NER_SPLITS = {"train": (40, 1), "dev": (12, 3)}  # split: (sentences, seed)
+
+
+def ner_gold(split: str) -> tuple[list[list[str]], list[list[str]]]:
+    """Tokens and IOB2 tags of a toy NER split, straight from the generator."""
+    sentences = ner_sentences(*NER_SPLITS[split])
+    return [[w for w, _ in s] for s in sentences], [[t for _, t in s] for s in sentences]
+
+
+def write_ner_corpus(folder: Path) -> tuple[Path, Path]:
+    """Write toy IOB1 train.txt and dev.txt into folder (made if needed); return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "train.txt", folder / "dev.txt"
+    for path, split in zip(paths, ("train", "dev"), strict=True):
+        path.write_text(conll03_text(ner_sentences(*NER_SPLITS[split])), encoding="utf-8")
+    return paths
+
+
+def make_tiny_ner_config(
+    folder: Path, train: dict[str, Any] | None = None, **model_overrides: Any
+) -> Config:
+    """A tiny-model NER Config (CRF head, BIOES) training on the toy corpus in folder/corpus."""
+    train_path, dev_path = write_ner_corpus(folder / "corpus")
+    return config_from_dict(
+        {
+            "task": "ner",
+            "data": {"train": str(train_path), "dev": str(dev_path)},
+            "model": {**TINY_MODEL, "head": "crf", "scheme": "bioes", **model_overrides},
+            "train": {**TINY_TRAIN, **(train or {})},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def toy_ner_gold() -> Callable[[str], tuple[list[list[str]], list[list[str]]]]:
+    """`toy_ner_gold("dev")` -> (tokens, IOB2 tags) of the files tiny_ner_config writes."""
+    return ner_gold
+
+
+@pytest.fixture(scope="session")
+def tiny_ner_config() -> Callable[..., Config]:
+    """`tiny_ner_config(tmp_path, train={...}, **model_overrides)` -> NER Config."""
+    return make_tiny_ner_config
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def _split(tag: str) -> tuple[str, str]:
     if tag == "O" or not tag:
         return "O", ""
     prefix, sep, label = tag.partition("-")
-    if not sep or prefix not in ("B", "I", "E", "S"):
+    if not sep or not label or prefix not in ("B", "I", "E", "S"):
         raise ValueError(f"tag {tag!r}: expected O or B-/I-/E-/S- followed by a type")
     return prefix, label
 
@@ -58,9 +58,14 @@ def spans(tags: Sequence[str], scheme: str, repairs: Repairs | None = None) -> l
             start = -1
             if scheme == "bioes" and prev_prefix in ("B", "I") and repairs is not None:
                 repairs.count += 1
+        if prefix in ("E", "S") and scheme != "bioes" and repairs is not None:
+            repairs.count += 1  # a BIOES tag in an IOB sequence
         if prefix != "O" and start < 0:
             start = i
-            if prefix in ("I", "E") and scheme != "iob1" and repairs is not None:
+            starts_inside = (prefix == "I" and scheme != "iob1") or (
+                prefix == "E" and scheme == "bioes"
+            )
+            if starts_inside and repairs is not None:
                 repairs.count += 1
         prev_prefix, prev_kind = prefix, kind
     if start >= 0:
