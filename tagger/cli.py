@@ -119,6 +119,9 @@ def tag_cli(
     scores: Annotated[
         bool, typer.Option("--scores", help="Add tag probabilities (jsonl), entity confidences.")
     ] = False,
+    threads: Annotated[
+        int, typer.Option(help="Torch threads (0 = all cores); 1 when other jobs share the CPU.")
+    ] = 0,
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin."""
     from tagger.data.schemes import SCHEMES
@@ -132,6 +135,10 @@ def tag_cli(
             _fail(f"{path}: no such file")
     if scheme not in SCHEMES:
         _fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
     try:
         predictor = Predictor.load(model, batch_size=batch_size, scheme=scheme)
     except (FileNotFoundError, ValueError) as err:

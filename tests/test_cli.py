@@ -321,3 +321,11 @@ def test_python_m_tagger_help() -> None:
     assert result.returncode == 0, result.stderr
     for command in ("train", "evaluate", "tag", "info", "corpora"):
         assert command in result.stdout
+
+
+def test_tag_with_one_thread_gives_the_same_tags(model: Path, tmp_path: Path) -> None:
+    path = write_input(tmp_path)
+    default = invoke("tag", model, path, "--format", "conll")
+    one = invoke("tag", model, path, "--format", "conll", "--threads", "1")
+    assert one.exit_code == 0, one.output
+    assert one.stdout == default.stdout and one.stdout.strip()
