@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TASKS = ("pos", "ner")
+TASKS = ("pos", "ner", "sentiment")
+SENTENCE_TASKS = ("sentiment",)  # one label per sentence rather than per token
+POOLINGS = ("last", "max", "mean", "attention")
 
 
 @dataclass(frozen=True)
@@ -17,9 +19,11 @@ class DataConfig:
     train: str = ""  # path of the training file (overrides the catalog's train split)
     dev: str = ""  # path of the dev file (overrides the catalog's dev split)
     test: str = ""  # path of the test file (overrides the catalog's test split)
-    format: str = ""  # "conllu" | "conll" | "parquet" | "json"; "" = catalog's or file extension
+    format: str = ""  # conllu|conll|labels|tsv|csv|parquet|json; "" = catalog's or extension
     tag_field: str = "upos"  # CoNLL-U: "upos" or "xpos"; HF/parquet/JSON: the tags column
     token_field: str = "tokens"  # HF/parquet/JSON: the tokens column
+    text_field: str = "text"  # sentence tasks, TSV/CSV/JSON/HF: the text column
+    label_field: str = "label"  # sentence tasks, TSV/CSV/JSON/HF: the label column
     word_column: int = 0  # CoNLL column files: index of the word column
     tag_column: int = -1  # CoNLL column files: index of the tag column (negative from the end)
     scheme: str = ""  # NER corpus tag scheme: iob1 | iob2 | bioes; "" = catalog's or detected
@@ -41,7 +45,8 @@ class ModelConfig:
     char_hidden: int = 64  # char BiLSTM hidden per direction, or CNN filters
     char_kernel: int = 3  # CNN kernel width
     rnn: str = "lstm"  # "lstm" | "gru"
-    head: str = "softmax"  # "softmax" (independent per token) | "crf" (linear-chain CRF)
+    head: str = "softmax"  # tokens: "softmax" (independent) | "crf" (linear-chain CRF)
+    pooling: str = "last"  # sentences: "last" (fwd end ; bwd start) | "max" | "mean" | "attention"
     scheme: str = "bioes"  # NER: the tag scheme the model learns and predicts in
     hidden: int = 256  # encoder hidden size per direction
     layers: int = 2  # encoder layers
@@ -71,7 +76,7 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class Config:
-    task: str = "pos"  # "pos" (one tag per token, scored by accuracy) | "ner" (entity spans, F1)
+    task: str = "pos"  # "pos" (tag per token) | "ner" (entity spans) | "sentiment" (per sentence)
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -179,6 +184,7 @@ _RANGES: list[tuple[str, Any, str]] = [
     ("model.char", lambda v: v in ("lstm", "cnn", "none"), "'lstm', 'cnn' or 'none'"),
     ("model.rnn", lambda v: v in ("lstm", "gru"), "'lstm' or 'gru'"),
     ("model.head", lambda v: v in ("softmax", "crf"), "'softmax' or 'crf'"),
+    ("model.pooling", lambda v: v in POOLINGS, "'last', 'max', 'mean' or 'attention'"),
     ("model.scheme", lambda v: v in ("iob1", "iob2", "bioes"), "'iob1', 'iob2' or 'bioes'"),
     ("data.scheme", lambda v: v in ("", "iob1", "iob2", "bioes"), "'', 'iob1', 'iob2' or 'bioes'"),
     ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),

@@ -9,7 +9,8 @@ from typing import Any
 
 from datasets import Dataset
 
-from tagger.data.dataset import as_lists
+from tagger.config import SENTENCE_TASKS
+from tagger.data.dataset import as_examples, as_lists
 
 
 def tag_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict[str, Any]:
@@ -86,6 +87,38 @@ def entity_scores(
     return scores
 
 
+def sentence_scores(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]
+) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix
+    (`confusion[i][j]`: gold labels[i] predicted as labels[j])."""
+    index = {label: i for i, label in enumerate(labels)}
+    unknown = sorted({g for g in gold if g not in index})
+    if unknown:
+        raise ValueError(f"gold labels {unknown} are not among the model's labels {list(labels)}")
+    confusion = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, predicted, strict=True):
+        confusion[index[g]][index[p]] += 1
+    per_class = {}
+    for i, label in enumerate(labels):
+        tp = confusion[i][i]
+        n_pred = sum(row[i] for row in confusion)
+        n_gold = sum(confusion[i])
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = {"precision": precision, "recall": recall, "f1": f1, "support": n_gold}
+    correct = sum(confusion[i][i] for i in range(len(labels)))
+    return {
+        "accuracy": correct / len(gold) if gold else 0.0,
+        "macro_f1": sum(row["f1"] for row in per_class.values()) / len(labels) if labels else 0.0,
+        "n_sentences": len(gold),
+        "per_class": per_class,
+        "labels": list(labels),
+        "confusion": confusion,
+    }
+
+
 def main_score(task: str, scores: dict[str, Any]) -> float:
     """The number model selection uses: entity F1 for NER, accuracy otherwise."""
     return scores["f1"] if task == "ner" else scores["accuracy"]
@@ -104,8 +137,12 @@ def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> dict[str, An
     """
     from tagger.data.schemes import convert_all, detect_scheme
 
-    tokens, gold = as_lists(dataset)
     task = predictor.config.task
+    if task in SENTENCE_TASKS:
+        tokens, gold_labels = as_examples(dataset)
+        predicted = [label for label, _ in predictor.classify(tokens)]
+        return sentence_scores(gold_labels, predicted, predictor.labels)
+    tokens, gold = as_lists(dataset)
     if task == "ner":
         gold, _ = convert_all(gold, scheme or detect_scheme(gold), "iob2")
         return entity_scores(gold, predictor.predict(tokens, scheme="iob2"))
@@ -123,8 +160,9 @@ def evaluate_corpus(
     """Scores of `predictor` on a catalog corpus, an hf: id or a file (what `evaluate` runs)."""
     from tagger.data.corpus import corpus_scheme, evaluation_source, load_split
 
-    source = evaluation_source(corpus, predictor.config.data, fmt, columns)
-    dataset = load_split(source, split, data_dir)
+    task = predictor.config.task
+    source = evaluation_source(corpus, predictor.config.data, fmt, columns, task)
+    dataset = load_split(source, split, data_dir, task)
     scheme = ""
     if predictor.config.task == "ner":
         scheme = corpus_scheme(source, as_lists(dataset)[1])
@@ -133,6 +171,8 @@ def evaluate_corpus(
 
 def format_report(scores: dict[str, Any]) -> str:
     """A human-readable table of the scores."""
+    if "confusion" in scores:
+        return _sentence_report(scores)
     lines = [
         f"accuracy  {100 * scores['accuracy']:.2f}  ({scores['n_tokens']} tokens, "
         f"{scores['n_sentences']} sentences)",
@@ -151,4 +191,25 @@ def format_report(scores: dict[str, Any]) -> str:
             f"{label:<12} {100 * row['precision']:>9.2f} {100 * row['recall']:>9.2f} "
             f"{100 * row['f1']:>9.2f} {row['support']:>9}"
         )
+    return "\n".join(lines)
+
+
+def _sentence_report(scores: dict[str, Any]) -> str:
+    labels = scores["labels"]
+    lines = [
+        f"accuracy  {100 * scores['accuracy']:.2f}  macro-F1 {100 * scores['macro_f1']:.2f}  "
+        f"({scores['n_sentences']} sentences)",
+        "",
+        f"{'label':<12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>9}",
+    ]
+    for label, row in scores["per_class"].items():
+        lines.append(
+            f"{label:<12} {100 * row['precision']:>9.2f} {100 * row['recall']:>9.2f} "
+            f"{100 * row['f1']:>9.2f} {row['support']:>9}"
+        )
+    width = max(6, *(len(label) + 1 for label in labels))
+    lines += ["", "confusion (rows gold, columns predicted)"]
+    lines.append(" " * 12 + "".join(f"{label:>{width}}" for label in labels))
+    for label, row in zip(labels, scores["confusion"], strict=True):
+        lines.append(f"{label:<12}" + "".join(f"{n:>{width}}" for n in row))
     return "\n".join(lines)

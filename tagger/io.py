@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from tagger.config import Config, config_from_dict, config_to_dict
+from tagger.config import SENTENCE_TASKS, Config, config_from_dict, config_to_dict
 from tagger.data.vocab import Vocabs
 from tagger.model.build import SequenceTagger, build_model
 
@@ -82,7 +82,8 @@ def read_artifact(path: str | Path) -> Artifact:
     config = config_from_dict(json.loads((path / "config.json").read_text(encoding="utf-8")))
     vocabs = Vocabs.from_json(json.loads((path / "vocab.json").read_text(encoding="utf-8")))
     state = load_file(str(path / "model.safetensors"))
-    model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY))
+    sentence_level = config.task in SENTENCE_TASKS
+    model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level)
     model.load_state_dict(state)
     model.eval()
     return Artifact(config=config, vocabs=vocabs, model=model, meta=meta)

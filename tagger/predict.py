@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from tagger.config import SENTENCE_TASKS
 from tagger.data.batching import BatchEncoder, length_batches
 from tagger.data.schemes import convert
 from tagger.formats import TaggedSentence
@@ -62,30 +63,57 @@ class Predictor:
         return results
 
     @torch.inference_mode()
-    def predict_ids(
-        self, sentences: Sequence[Sequence[str]], scores: bool = False
-    ) -> list[tuple[list[int], list[float] | None]]:
-        """Label ids of every token (and their probabilities); empty sentences give []."""
+    def _run(
+        self, sentences: Sequence[Sequence[str]], scores: bool
+    ) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor | None]]:
+        """Per batch of similar length: sentence indices, best label ids and, if asked,
+        probabilities. Empty sentences are skipped; the caller fills their results."""
         model = self.artifact.model
         model.eval()
-        results: list[tuple[list[int], list[float] | None]] = [
-            ([], [] if scores else None) for _ in sentences
-        ]
         nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
         lengths = [len(sentences[i]) for i in nonempty]
         for group in length_batches(lengths, self.batch_size):
             indices = [nonempty[k] for k in group]
             batch = self.encoder.encode([sentences[i] for i in indices])
-            emissions = model(batch)  # (batch, time, n_labels)
-            best = model.head.decode(emissions, batch.mask)  # (batch, time)
+            out = model(batch)  # (batch, time, n_labels) or (batch, n_labels)
+            best = model.head.decode(out, batch.mask)  # (batch, time) or (batch,)
+            probs = model.head.probabilities(out, batch.mask) if scores else None
+            yield indices, best, probs
+
+    def predict_ids(
+        self, sentences: Sequence[Sequence[str]], scores: bool = False
+    ) -> list[tuple[list[int], list[float] | None]]:
+        """Label ids of every token (and their probabilities); empty sentences give []."""
+        results: list[tuple[list[int], list[float] | None]] = [
+            ([], [] if scores else None) for _ in sentences
+        ]
+        for indices, best, probs in self._run(sentences, scores):
             chosen = None
-            if scores:
-                probs = model.head.probabilities(emissions, batch.mask)  # (batch, time, n_labels)
+            if probs is not None:
                 chosen = probs.gather(2, best.unsqueeze(-1)).squeeze(-1).tolist()  # (batch, time)
             best_ids = best.tolist()
             for row, i in enumerate(indices):
                 n = len(sentences[i])
                 results[i] = (best_ids[row][:n], chosen[row][:n] if chosen is not None else None)
+        return results
+
+    def classify(self, sentences: Sequence[Sequence[str]]) -> list[tuple[str, dict[str, float]]]:
+        """Sentence models: the label of every sentence and the probability of each class.
+
+        An empty sentence gets the label of an unknown word alone.
+        """
+        if self.config.task not in SENTENCE_TASKS:
+            raise ValueError(f"classify needs a sentence model; this one is {self.config.task!r}")
+        fixed = [s if len(s) else ["<unk>"] for s in sentences]
+        results: list[tuple[str, dict[str, float]]] = [("", {}) for _ in fixed]
+        for indices, best, probs in self._run(fixed, scores=True):
+            assert probs is not None
+            for row, i in enumerate(indices):
+                dist = {
+                    label: float(p)
+                    for label, p in zip(self.labels, probs[row].tolist(), strict=True)
+                }
+                results[i] = (self.labels[int(best[row])], dist)
         return results
 
     def tag_tokens(

@@ -24,14 +24,14 @@ from tagger.callbacks import (
     TrainState,
     read_trainer_state,
 )
-from tagger.config import Config
+from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import BatchEncoder, length_batches
 from tagger.data.corpus import corpus_scheme, load_split
-from tagger.data.dataset import as_lists
-from tagger.data.schemes import convert_all
+from tagger.data.dataset import as_examples, target_names
+from tagger.data.schemes import convert_all, entity_types, scheme_labels
 from tagger.data.vectors import load_vectors
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
-from tagger.evaluate import main_score, score
+from tagger.evaluate import main_score, score, sentence_scores
 from tagger.io import Artifact, read_artifact, torch_versions
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
@@ -91,6 +91,14 @@ def entity_tags(
     return config, train_tags, (dev[0], dev_tags)
 
 
+def _label_list(config: Config, train_names: list[str], dev_names: list[str]) -> list[str]:
+    """Labels of a POS or sentence model: a sentence task keeps the corpus's class order,
+    POS takes the sorted tags of train and dev."""
+    if config.task in SENTENCE_TASKS:
+        return train_names + [n for n in dev_names if n not in train_names]
+    return sorted(set(train_names) | set(dev_names))
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -120,7 +128,7 @@ class Trainer:
             self.optimizer, mode="max", factor=t.lr_factor, patience=t.lr_patience, min_lr=t.min_lr
         )
         self.encoder = BatchEncoder(vocabs)
-        self.started = time.time()
+        self.sentence_level = config.task in SENTENCE_TASKS
 
     def artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
         meta = {
@@ -138,6 +146,9 @@ class Trainer:
         """Accuracy (POS) or entity F1 (NER; dev gold in IOB2) of the current model."""
         predictor = Predictor(self.artifact(state), batch_size=self.config.train.eval_batch_size)
         task = self.config.task
+        if task in SENTENCE_TASKS:
+            predicted = [label for label, _ in predictor.classify(dev[0])]
+            return main_score(task, sentence_scores(dev[1], predicted, self.vocabs.labels.items))
         return main_score(task, score(task, dev[1], predictor.predict(dev[0], scheme="iob2")))
 
     def run_epoch(
@@ -158,8 +169,11 @@ class Trainer:
         total_loss, tokens, start = 0.0, 0, time.perf_counter()
         budget = t.max_minutes * 60 if t.max_minutes > 0 else math.inf
         for done, indices in enumerate(batches, start=1):
+            targets = [train[1][i] for i in indices]
             batch = self.encoder.encode(
-                [train[0][i] for i in indices], [train[1][i] for i in indices]
+                [train[0][i] for i in indices],
+                tags=None if self.sentence_level else targets,
+                labels=targets if self.sentence_level else None,
             )
             loss = self.model.loss(batch)
             self.optimizer.zero_grad()
@@ -229,11 +243,13 @@ def train(
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
     seed_everything(config.train.seed)
-    train_tokens, train_tags = as_lists(load_split(config.data, "train", data_dir))
+    train_set = load_split(config.data, "train", data_dir, config.task)
+    train_tokens, train_tags = as_examples(train_set)
     if config.data.max_train_sentences > 0:
         train_tokens = train_tokens[: config.data.max_train_sentences]
         train_tags = train_tags[: config.data.max_train_sentences]
-    dev = as_lists(load_split(config.data, "dev", data_dir))
+    dev_set = load_split(config.data, "dev", data_dir, config.task)
+    dev = as_examples(dev_set)
     if config.task == "ner":
         config, train_tags, dev = entity_tags(config, train_tags, dev)
     if resume:
@@ -250,10 +266,13 @@ def train(
         state = TrainState(**trainer_state["state"])
         state.stop, state.stop_reason = False, ""
     else:
-        labels = sorted({t for sent in train_tags + dev[1] for t in sent})
+        if config.task == "ner":
+            labels = scheme_labels(entity_types(train_tags + dev[1]), config.model.scheme)
+        else:
+            labels = _label_list(config, target_names(train_set), target_names(dev_set))
         vocabs, vectors = build_vocabs(config, train_tokens, labels)
         seed_everything(config.train.seed)
-        model = build_model(config.model, vocabs, vectors)
+        model = build_model(config.model, vocabs, vectors, config.task in SENTENCE_TASKS)
         trainer = Trainer(config, vocabs, model)
         state = TrainState()
         (output / "train_log.jsonl").unlink(missing_ok=True)

@@ -25,6 +25,7 @@ class Batch:
     char_index: torch.Tensor  # (batch, time) row of `chars` for each token
     lengths: torch.Tensor  # (batch,) sentence lengths
     tags: torch.Tensor | None = None  # (batch, time) gold label ids
+    labels: torch.Tensor | None = None  # (batch,) gold sentence label ids
 
     @property
     def mask(self) -> torch.Tensor:
@@ -53,7 +54,10 @@ class BatchEncoder:
         return hit
 
     def encode(
-        self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None
+        self,
+        sentences: Sequence[Sequence[str]],
+        tags: Sequence[Sequence[str]] | None = None,
+        labels: Sequence[str] | None = None,
     ) -> Batch:
         n, time = len(sentences), max((len(s) for s in sentences), default=0)
         time = max(time, 1)
@@ -100,6 +104,11 @@ class BatchEncoder:
             char_index=char_index,
             lengths=torch.tensor([len(s) for s in sentences], dtype=torch.long),
             tags=gold,
+            labels=(
+                torch.tensor([self.vocabs.labels.id(x) for x in labels])
+                if labels is not None
+                else None
+            ),
         )
 
 

@@ -17,8 +17,9 @@ from datasets import Dataset
 from tagger.data.columns import read_columns
 from tagger.data.conllu import TAG_COLUMNS, read_conllu
 from tagger.data.errors import CorpusError
+from tagger.data.sentences import read_label_lines
 
-FORMATS = ("conllu", "conll")
+FORMATS = ("conllu", "conll", "labels")
 _TYPES = {"str": str, "int": int}  # field annotations (strings, see __future__) -> TOML types
 _CHUNK = 1 << 20
 
@@ -37,7 +38,7 @@ class CatalogEntry:
     """One corpus of the catalog: its format, how to read its tags, and its split files."""
 
     name: str  # catalog key, e.g. "ud-english-ewt"
-    format: str  # "conllu" or "conll"
+    format: str  # "conllu", "conll" or "labels" (`LABEL text` lines)
     lang: str = ""  # ISO 639-1 code
     tag_field: str = "upos"  # conllu only: "upos" or "xpos"
     word_column: int = 0  # conll only: column of the word, negative counts from the end
@@ -185,6 +186,8 @@ def read_split(
     path = resolve_split(entry, split, data_dir, cache_dir, opener)
     if entry.format == "conllu":
         return read_conllu(path, entry.tag_field)
+    if entry.format == "labels":
+        return read_label_lines(path)
     return read_columns(path, entry.word_column, entry.tag_column)
 
 

@@ -7,54 +7,69 @@ from pathlib import Path
 
 from datasets import Dataset
 
-from tagger.config import DataConfig
+from tagger.config import SENTENCE_TASKS, DataConfig
 from tagger.data.catalog import load_catalog, read_split
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu
-from tagger.data.hf import load_hf_or_file
+from tagger.data.hf import load_hf_or_file, load_raw
 from tagger.data.schemes import detect_scheme
+from tagger.data.sentences import from_hf, read_label_lines, read_table
 
-FILE_FORMATS = ("conllu", "conll", "parquet", "json")
+TOKEN_FORMATS = ("conllu", "conll", "parquet", "json")
+SENTENCE_FORMATS = ("labels", "tsv", "csv", "parquet", "json")
+FILE_FORMATS = tuple(dict.fromkeys(TOKEN_FORMATS + SENTENCE_FORMATS))
 
 
-def guess_format(path: str) -> str:
-    """The format of a corpus file from its extension; column files are the fallback."""
+def guess_format(path: str, sentences: bool = False) -> str:
+    """The format of a corpus file from its extension; CoNLL columns (tokens) or
+    `LABEL text` lines (sentences) are the fallback."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".conllu":
-        return "conllu"
-    if suffix == ".parquet":
-        return "parquet"
-    if suffix in (".json", ".jsonl"):
-        return "json"
-    return "conll"
+    known = {".conllu": "conllu", ".parquet": "parquet", ".json": "json", ".jsonl": "json"}
+    if sentences:
+        known.update({".tsv": "tsv", ".csv": "csv"})
+    return known.get(suffix, "labels" if sentences else "conll")
 
 
-def read_file(path: str, data: DataConfig) -> Dataset:
+def read_file(path: str, data: DataConfig, task: str = "pos") -> Dataset:
     """Read one corpus file with the format and columns of `data`."""
-    fmt = data.format or guess_format(path)
+    sentences = task in SENTENCE_TASKS
+    fmt = data.format or guess_format(path, sentences)
+    allowed = SENTENCE_FORMATS if sentences else TOKEN_FORMATS
+    if fmt not in allowed:
+        raise ValueError(f"data.format: a {task} corpus is one of {allowed}, got {fmt!r}")
     if fmt == "conllu":
         return read_conllu(path, tag_field=data.tag_field)
     if fmt == "conll":
         return read_columns(path, word_column=data.word_column, tag_column=data.tag_column)
-    if fmt in ("parquet", "json"):
-        return load_hf_or_file(
-            path, "train", token_field=data.token_field, tag_field=data.tag_field
-        )
-    raise ValueError(f"data.format: expected one of {FILE_FORMATS}, got {fmt!r}")
+    if fmt == "labels":
+        return read_label_lines(path)
+    if fmt in ("tsv", "csv"):
+        return read_table(path, data.text_field, data.label_field)
+    return _load_hf(path, "train", data, sentences)
 
 
-def load_split(data: DataConfig, split: str, data_dir: Path | None = None) -> Dataset:
-    """The `split` ("train", "dev", "test") of the corpus described by `data`."""
+def _load_hf(source: str, split: str, data: DataConfig, sentences: bool) -> Dataset:
+    if sentences:
+        raw = load_raw(source, split)
+        return from_hf(raw, source, data.text_field, data.label_field, str.split)
+    return load_hf_or_file(source, split, data.token_field, data.tag_field)
+
+
+def load_split(
+    data: DataConfig, split: str, data_dir: Path | None = None, task: str = "pos"
+) -> Dataset:
+    """The `split` ("train", "dev", "test") of the corpus described by `data`, read for
+    `task` (a sentence task reads text/label corpora)."""
     explicit = getattr(data, split, "")
     if explicit:
-        return read_file(explicit, data)
+        return read_file(explicit, data, task)
     if not data.corpus:
         raise ValueError(f"data.{split}: no file given and no data.corpus to take it from")
     if data.corpus.startswith("hf:"):
         hf_split = {"dev": "validation"}.get(split, split)
-        return load_hf_or_file(data.corpus, hf_split, data.token_field, data.tag_field)
+        return _load_hf(data.corpus, hf_split, data, task in SENTENCE_TASKS)
     if Path(data.corpus).is_file():
-        return read_file(data.corpus, data)
+        return read_file(data.corpus, data, task)
     catalog = load_catalog()
     if data.corpus not in catalog:
         raise ValueError(
@@ -79,7 +94,7 @@ def corpus_scheme(data: DataConfig, tags: list[list[str]]) -> str:
 
 
 def evaluation_source(
-    corpus: str, data: DataConfig, fmt: str = "", columns: str = ""
+    corpus: str, data: DataConfig, fmt: str = "", columns: str = "", task: str = "pos"
 ) -> DataConfig:
     """The DataConfig for evaluating on `corpus` (catalog name, hf: id or file path).
 
@@ -90,9 +105,8 @@ def evaluation_source(
     if not Path(corpus).is_file():
         changes["scheme"] = ""  # a catalog or hf: corpus has its own scheme
     if Path(corpus).is_file():
-        changes["format"] = fmt or (
-            data.format if data.format in FILE_FORMATS else guess_format(corpus)
-        )
+        guessed = guess_format(corpus, task in SENTENCE_TASKS)
+        changes["format"] = fmt or (data.format if data.format in FILE_FORMATS else guessed)
     elif fmt:
         changes["format"] = fmt
     if columns:

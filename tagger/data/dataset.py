@@ -42,3 +42,21 @@ def as_lists(dataset: Dataset) -> tuple[list[list[str]], list[list[str]]]:
     tokens = dataset["tokens"]
     tags = [[names[i] for i in sent] for sent in dataset["tags"]]
     return list(tokens), tags
+
+
+def label_names(dataset: Dataset) -> list[str]:
+    """The class names of a sentence dataset's `label` column."""
+    return list(dataset.features["label"].names)
+
+
+def as_examples(dataset: Dataset) -> tuple[list[list[str]], list]:
+    """Tokens and targets: tag lists (token datasets) or label strings (sentence datasets)."""
+    if "label" in dataset.column_names:
+        names = label_names(dataset)
+        return list(dataset["tokens"]), [names[i] for i in dataset["label"]]
+    return as_lists(dataset)
+
+
+def target_names(dataset: Dataset) -> list[str]:
+    """Tag or class names, in the dataset's own order."""
+    return label_names(dataset) if "label" in dataset.column_names else tag_names(dataset)

@@ -21,7 +21,7 @@ def load_hf_or_file(
     `split` picks the Hub split; a local file is read whole. Tag names are kept from a ClassLabel
     column, taken from the strings of a string column, or are `str(id)` for bare integers.
     """
-    raw = _load(source, split)
+    raw = load_raw(source, split)
     for field in (token_field, tag_field):
         if field not in raw.column_names:
             available = ", ".join(raw.column_names)
@@ -51,7 +51,7 @@ def load_hf_or_file(
     )
 
 
-def _load(source: str, split: str) -> Dataset:
+def load_raw(source: str, split: str) -> Dataset:
     """The raw dataset behind a source string, before columns are checked."""
     if source.startswith("hf:"):
         name, _, config = source[len("hf:") :].partition(":")

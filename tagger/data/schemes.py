@@ -145,3 +145,15 @@ def convert_all(
     repairs = Repairs()
     converted = [convert(tags, source, target, repairs) for tags in sentences]
     return converted, repairs.count
+
+
+def scheme_labels(types: Sequence[str], scheme: str) -> list[str]:
+    """Every tag of `scheme` for these entity types: O first, then by type."""
+    _check_scheme(scheme)
+    prefixes = {"iob1": "IB", "iob2": "BI", "bioes": "BIES"}[scheme]
+    return ["O"] + [f"{p}-{t}" for t in sorted(set(types)) for p in prefixes]
+
+
+def entity_types(sentences: Sequence[Sequence[str]]) -> list[str]:
+    """The sorted entity types used in tag sequences."""
+    return sorted({_split(tag)[1] for tags in sentences for tag in tags} - {""})

@@ -12,6 +12,7 @@ from tagger.model.crf import CRF, allowed_transitions
 from tagger.model.embeddings import CharCNN, CharLSTM, TokenEmbedder
 from tagger.model.encoder import BiLSTMEncoder
 from tagger.model.heads import CRFHead, SoftmaxHead
+from tagger.model.pooling import SentenceHead
 
 
 class SequenceTagger(nn.Module):
@@ -31,19 +32,26 @@ class SequenceTagger(nn.Module):
         return self.encoder(x, batch.lengths)  # (batch, time, 2*hidden)
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        return self.head(self.encode(batch))  # (batch, time, n_labels)
+        """(batch, time, n_labels) token scores, or (batch, n_labels) for a sentence head."""
+        return self.head(self.encode(batch), batch.mask)
 
     def loss(self, batch: Batch) -> torch.Tensor:
-        assert batch.tags is not None
-        return self.head.loss(self(batch), batch.tags, batch.mask)
+        target = batch.labels if isinstance(self.head, SentenceHead) else batch.tags
+        if target is None:
+            raise ValueError("loss needs gold tags (token heads) or labels (sentence heads)")
+        return self.head.loss(self(batch), target, batch.mask)
 
 
 def build_model(
-    config: ModelConfig, vocabs: Vocabs, vectors: torch.Tensor | None = None
+    config: ModelConfig,
+    vocabs: Vocabs,
+    vectors: torch.Tensor | None = None,
+    sentence_level: bool = False,
 ) -> SequenceTagger:
     """A model for these vocabularies; `vectors` is (len(vocabs.pretrained), dim) or None.
 
     The artifact reader passes the saved vectors, so every size comes from the data.
+    A sentence-level model (task sentiment) gets a pooling SentenceHead.
     """
     if config.char not in ("lstm", "cnn", "none"):
         raise ValueError(f"model.char: expected 'lstm', 'cnn' or 'none', got {config.char!r}")
@@ -69,7 +77,9 @@ def build_model(
         embedder.out_dim, config.hidden, config.layers, config.dropout, config.rnn
     )
     head: nn.Module
-    if config.head == "crf":
+    if sentence_level:
+        head = SentenceHead(encoder.out_dim, len(vocabs.labels), config.dropout, config.pooling)
+    elif config.head == "crf":
         crf = CRF(len(vocabs.labels), *allowed_transitions(vocabs.labels.items, config.scheme))
         head = CRFHead(encoder.out_dim, len(vocabs.labels), config.dropout, crf)
     else:

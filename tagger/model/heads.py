@@ -17,7 +17,7 @@ class SoftmaxHead(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.linear = nn.Linear(input_dim, n_labels)
 
-    def forward(self, states: torch.Tensor) -> torch.Tensor:
+    def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.linear(self.dropout(states))  # (batch, time, n_labels)
 
     def loss(self, scores: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -41,7 +41,7 @@ class CRFHead(nn.Module):
         self.linear = nn.Linear(input_dim, n_labels)
         self.crf = crf
 
-    def forward(self, states: torch.Tensor) -> torch.Tensor:
+    def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.linear(self.dropout(states))  # (batch, time, n_labels) emissions
 
     def loss(self, scores: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,122 @@
+"""Sentence-label corpora: `LABEL text` lines (SST), TSV/CSV, JSONL and hf: datasets.
+
+All produce a Dataset with `text` (string), `tokens` (list of strings) and `label`
+(ClassLabel). Text is split on whitespace: the SST files are already tokenized; raw
+text can be tokenized by the caller (`tokenize=` takes a function).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from datasets import ClassLabel, Dataset, Features, Value
+from datasets import Sequence as HFSequence
+
+from tagger.data.errors import CorpusError
+from tagger.data.lines import decoded_lines
+
+Tokenize = Callable[[str], list[str]]
+
+
+def label_order(labels: Sequence[str]) -> list[str]:
+    """Label names sorted numerically when they are all integers ("0".."4"), else by name."""
+    names = set(labels)
+    if all(n.lstrip("-").isdigit() for n in names):
+        return sorted(names, key=int)
+    return sorted(names)
+
+
+def sentence_dataset(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    tokenize: Tokenize = str.split,
+    label_names: Sequence[str] | None = None,
+) -> Dataset:
+    """A Dataset with `text`, `tokens` and a ClassLabel `label`."""
+    names = label_order(labels) if label_names is None else list(label_names)
+    index = {name: i for i, name in enumerate(names)}
+    features = Features(
+        {
+            "text": Value("string"),
+            "tokens": HFSequence(Value("string")),
+            "label": ClassLabel(names=names),
+        }
+    )
+    return Dataset.from_dict(
+        {
+            "text": list(texts),
+            "tokens": [tokenize(t) for t in texts],
+            "label": [index[label] for label in labels],
+        },
+        features=features,
+    )
+
+
+def read_label_lines(path: str | Path, tokenize: Tokenize = str.split) -> Dataset:
+    """`LABEL text` per line (label, one space or tab, then the text); blank lines skipped."""
+    texts, labels = [], []
+    for number, line in decoded_lines(path):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) < 2 or not parts[1].strip():
+            raise CorpusError(path, number, f"expected 'LABEL text', got {line[:60]!r}")
+        labels.append(parts[0])
+        texts.append(parts[1].strip())
+    if not texts:
+        raise CorpusError(path, None, "no sentences found")
+    return sentence_dataset(texts, labels, tokenize)
+
+
+def read_table(
+    path: str | Path,
+    text_field: str = "text",
+    label_field: str = "label",
+    tokenize: Tokenize = str.split,
+) -> Dataset:
+    """A TSV (`.tsv`) or CSV file with a header row naming the text and label columns."""
+    path = Path(path)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    lines = (line for _, line in decoded_lines(path))
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    header = reader.fieldnames or []
+    for name in (text_field, label_field):
+        if name not in header:
+            raise CorpusError(path, 1, f"expected a column {name!r} in the header, got {header}")
+    texts, labels = [], []
+    for row in reader:
+        text, label = row.get(text_field), row.get(label_field)
+        if not text or not text.strip() or not label:
+            raise CorpusError(
+                path, reader.line_num, f"expected non-empty {text_field!r} and {label_field!r}"
+            )
+        texts.append(text.strip())
+        labels.append(label.strip())
+    if not texts:
+        raise CorpusError(path, None, "no sentences found")
+    return sentence_dataset(texts, labels, tokenize)
+
+
+def from_hf(
+    dataset: Dataset, source: str, text_field: str, label_field: str, tokenize: Tokenize
+) -> Dataset:
+    """Map a loaded datasets.Dataset (hf:, JSON, parquet) to the sentence layout.
+
+    ClassLabel names are kept; plain integer or string labels become names.
+    """
+    columns = dataset.column_names
+    for name in (text_field, label_field):
+        if name not in columns:
+            raise CorpusError(source, None, f"expected a column {name!r}, got {columns}")
+    feature = dataset.features[label_field]
+    raw_labels = dataset[label_field]
+    texts = dataset[text_field]
+    for row, (text, label) in enumerate(zip(texts, raw_labels, strict=True), start=1):
+        if not isinstance(text, str) or not text.strip() or label is None:
+            raise CorpusError(source, row, f"expected non-empty {text_field!r} and {label_field!r}")
+    if isinstance(feature, ClassLabel):
+        labels = [feature.names[i] for i in raw_labels]
+        return sentence_dataset(texts, labels, tokenize, label_names=feature.names)
+    return sentence_dataset(texts, [str(v) for v in raw_labels], tokenize)
