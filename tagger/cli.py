@@ -107,7 +107,14 @@ def tag_cli(
     files: Annotated[
         list[Path] | None, typer.Argument(help="Input files (default: stdin).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="conllu, conll, jsonl or text.")] = "conllu",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="conllu, conll, jsonl or text (word/TAG); sentence models: jsonl or text "
+            "(label<TAB>text). Default: conllu, or jsonl for sentence models.",
+        ),
+    ] = "",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")
     ] = None,
@@ -122,14 +129,17 @@ def tag_cli(
     threads: Annotated[
         int, typer.Option(help="Torch threads (0 = all cores); 1 when other jobs share the CPU.")
     ] = 0,
+    split_sentences: Annotated[
+        bool, typer.Option("--split-sentences", help="Sentence models: one result per sentence.")
+    ] = False,
 ) -> None:
-    """Tag raw text (or pre-tokenized lines) from FILES or stdin."""
+    """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels
+    each line (or each sentence)."""
+    from tagger.config import SENTENCE_TASKS
     from tagger.data.schemes import SCHEMES
-    from tagger.formats import CONLLU_TAG_FIELDS, FORMATS, write_sentences
     from tagger.predict import Predictor
+    from tagger.tag import check_format, tag_lines
 
-    if fmt not in FORMATS:
-        _fail(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     for path in files or []:
         if not path.is_file():
             _fail(f"{path}: no such file")
@@ -141,22 +151,15 @@ def tag_cli(
         torch.set_num_threads(threads)
     try:
         predictor = Predictor.load(model, batch_size=batch_size, scheme=scheme)
+        fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
+        check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
     lines = _read_lines(list(files or []))
-    if pretokenized:
-        tokens = (line.split() for line in lines if line.strip())
-        sentences = predictor.tag_tokens(tokens, scores=scores)
-    else:
-        sentences = predictor.tag_texts(lines, scores=scores)
-    ner = predictor.config.task == "ner"
-    tag_field = "misc" if ner else predictor.config.data.tag_field
-    if tag_field not in CONLLU_TAG_FIELDS:
-        tag_field = "misc"  # tags from a parquet/JSON column: keep them in MISC
     with ExitStack() as stack:
         out = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
         try:
-            write_sentences(sentences, fmt, out, tag_field, entities=scheme if ner else "")
+            tag_lines(predictor, lines, out, fmt, pretokenized, scores, split_sentences)
         except CorpusError as err:
             _fail(str(err))
 

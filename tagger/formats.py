@@ -104,3 +104,29 @@ def write_sentences(
     writer = SentenceWriter(out, fmt, tag_field, entities)
     for sentence in sentences:
         writer.write(sentence)
+
+
+SENTENCE_FORMATS = ("jsonl", "text")
+
+
+@dataclass(frozen=True)
+class ClassifiedText:
+    """A text (a line or a sentence of it) with its label and every class probability."""
+
+    text: str
+    tokens: list[str]
+    label: str
+    probs: dict[str, float]
+
+
+def write_classified(items: Iterable[ClassifiedText], fmt: str, out: TextIO) -> None:
+    """Stream sentence labels: jsonl objects, or `label<TAB>text` lines (fmt "text")."""
+    if fmt not in SENTENCE_FORMATS:
+        raise ValueError(f"a sentence model writes {' or '.join(SENTENCE_FORMATS)}, not {fmt!r}")
+    for item in items:
+        if fmt == "jsonl":
+            probs = {k: round(v, 4) for k, v in item.probs.items()}
+            record = {"text": item.text, "tokens": item.tokens, "label": item.label, "probs": probs}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"{item.label}\t{item.text}\n")

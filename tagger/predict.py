@@ -11,7 +11,7 @@ import torch
 from tagger.config import SENTENCE_TASKS
 from tagger.data.batching import BatchEncoder, length_batches
 from tagger.data.schemes import convert
-from tagger.formats import TaggedSentence
+from tagger.formats import ClassifiedText, TaggedSentence
 from tagger.io import Artifact, read_artifact
 
 
@@ -128,17 +128,44 @@ class Predictor:
         self, texts: Iterable[str], chunk: int = 1024, scores: bool = False
     ) -> Iterator[TaggedSentence]:
         """Tokenize raw texts (spaCy, the model's language) into sentences and tag them lazily."""
-        if self._tokenizer is None:
-            from tagger.data.tokenize import TextTokenizer
-
-            self._tokenizer = TextTokenizer(self.config.data.lang)
         it = iter(texts)
         while block := list(islice(it, chunk)):
             yield from self._tagged(
-                [s for per_text in self._tokenizer.sentences(block) for s in per_text], scores
+                [s for per_text in self._sentences(block) for s in per_text], scores
             )
 
     def _tagged(self, sentences: list[list[str]], scores: bool) -> Iterator[TaggedSentence]:
         results = self._predict(sentences, None, scores=scores)
         for tokens, (tags, probs) in zip(sentences, results, strict=True):
             yield TaggedSentence(tokens=tokens, tags=tags, scores=probs)
+
+    def classify_texts(
+        self,
+        texts: Iterable[str],
+        split_sentences: bool = False,
+        pretokenized: bool = False,
+        chunk: int = 1024,
+    ) -> Iterator[ClassifiedText]:
+        """Label each non-blank text (or each of its sentences), lazily, in order."""
+        it = (t for t in texts if t.strip())
+        while block := list(islice(it, chunk)):
+            units: list[tuple[str, list[str]]] = []
+            if pretokenized:
+                units = [(t, t.split()) for t in block]
+            else:
+                for text, sentences in zip(block, self._sentences(block), strict=True):
+                    if split_sentences:
+                        units += [(" ".join(s), s) for s in sentences]
+                    else:
+                        units.append((text, [tok for s in sentences for tok in s]))
+            results = self.classify([tokens for _, tokens in units])
+            for (text, tokens), (label, probs) in zip(units, results, strict=True):
+                yield ClassifiedText(text=text, tokens=tokens, label=label, probs=probs)
+
+    def _sentences(self, texts: list[str]) -> Iterator[list[list[str]]]:
+        """spaCy tokenization and sentence splitting in the model's language."""
+        if self._tokenizer is None:
+            from tagger.data.tokenize import TextTokenizer
+
+            self._tokenizer = TextTokenizer(self.config.data.lang)
+        return self._tokenizer.sentences(texts)
