@@ -11,7 +11,7 @@ ifneq ($(wildcard $(SHARED_CORPORA)/README.md),)
 export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
 endif
 
-.PHONY: setup setup-dev demo test lint bench clean
+.PHONY: setup setup-dev demo test lint bench bench-pos bench-ner bench-sentiment clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,19 @@ lint: setup-dev
 	$(VENV)/bin/ruff check tagger tests benchmarks
 	$(VENV)/bin/ruff format --check tagger tests benchmarks
 
-bench: setup
-	$(PY) benchmarks/pos_ewt.py
+# Long accuracy and speed runs (tens of minutes each); figures go to BENCHMARKS.md.
+bench: bench-pos bench-ner bench-sentiment
+
+bench-pos: setup
+	$(PY) benchmarks/pos_ewt.py --train --model models/pos-ewt
+
+bench-ner: setup
+	$(VENV)/bin/tagger train configs/ner-conll03.toml --output models/ner-conll03 --quiet
+	$(PY) benchmarks/ner.py --model models/ner-conll03 --corpus conll2003-en
+
+bench-sentiment: setup
+	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst2.toml --corpus sst2
+	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst5.toml --corpus sst5
 
 clean:
 	rm -rf $(VENV) models/demo
