@@ -41,6 +41,8 @@ class Predictor:
 
         NER tags come in `scheme` (default: the predictor's output scheme, IOB2).
         """
+        if self.config.task in SENTENCE_TASKS:
+            raise ValueError("predict needs a token model; use classify for a sentence model")
         return [tags for tags, _ in self._predict(sentences, scheme, scores=False)]
 
     def predict_scored(

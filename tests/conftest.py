@@ -229,3 +229,71 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# --- a toy sentiment corpus, `LABEL text` lines as in SST ---
+
+# The label follows from one word: a "pos" word makes the sentence pos, a "neg" word neg.
+# That word moves around the sentence, so every pooling has to find it.
+SENTIMENT_WORDS = {"pos": ("good", "great", "fine"), "neg": ("bad", "awful", "dull")}
+SENTIMENT_NOUNS = ("movie", "film", "plot", "cast", "story")
+SENTIMENT_TEMPLATES = (
+    "the {noun} was {word} .",
+    "a {word} {noun} !",
+    "{word} , said the {noun}",
+    "this {noun} is really {word} and long",
+)
+SENTIMENT_SPLITS = {"train": (24, 1), "dev": (10, 2)}  # split: (sentences, seed)
+
+
+def sentiment_examples(n: int, seed: int) -> list[tuple[str, str]]:
+    """n (label, text) pairs, alternating pos and neg."""
+    rng = random.Random(seed)
+    examples = []
+    for i in range(n):
+        label = ("pos", "neg")[i % 2]
+        template = rng.choice(SENTIMENT_TEMPLATES)
+        word = rng.choice(SENTIMENT_WORDS[label])
+        examples.append((label, template.format(word=word, noun=rng.choice(SENTIMENT_NOUNS))))
+    return examples
+
+
+def write_sentiment_corpus(folder: Path) -> tuple[Path, Path]:
+    """Write toy `LABEL text` train.txt and dev.txt into folder; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "train.txt", folder / "dev.txt"
+    for path, split in zip(paths, ("train", "dev"), strict=True):
+        pairs = sentiment_examples(*SENTIMENT_SPLITS[split])
+        lines = [f"{label}\t{text}\n" for label, text in pairs]
+        path.write_text("".join(lines), encoding="utf-8")
+    return paths
+
+
+TINY_SENTIMENT_MODEL: dict[str, Any] = {**TINY_MODEL, "char": "cnn"}
+
+
+def make_tiny_sentiment_config(
+    folder: Path, train: dict[str, Any] | None = None, **model_overrides: Any
+) -> Config:
+    """A tiny-model sentiment Config training on the toy corpus written into folder/corpus."""
+    train_path, dev_path = write_sentiment_corpus(folder / "corpus")
+    return config_from_dict(
+        {
+            "task": "sentiment",
+            "data": {"train": str(train_path), "dev": str(dev_path)},
+            "model": {**TINY_SENTIMENT_MODEL, **model_overrides},
+            "train": {**TINY_TRAIN, **(train or {})},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_sentiment_config() -> Callable[..., Config]:
+    """`tiny_sentiment_config(tmp_path, train={...}, **model_overrides)` -> sentiment Config."""
+    return make_tiny_sentiment_config
+
+
+@pytest.fixture(scope="session")
+def toy_sentiment() -> Callable[[str], list[tuple[str, str]]]:
+    """`toy_sentiment("dev")` -> the (label, text) pairs tiny_sentiment_config writes."""
+    return lambda split: sentiment_examples(*SENTIMENT_SPLITS[split])

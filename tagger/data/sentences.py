@@ -23,7 +23,7 @@ Tokenize = Callable[[str], list[str]]
 def label_order(labels: Sequence[str]) -> list[str]:
     """Label names sorted numerically when they are all integers ("0".."4"), else by name."""
     names = set(labels)
-    if all(n.lstrip("-").isdigit() for n in names):
+    if all(n.lstrip("-").isdecimal() for n in names):
         return sorted(names, key=int)
     return sorted(names)
 
@@ -78,9 +78,13 @@ def read_table(
 ) -> Dataset:
     """A TSV (`.tsv`) or CSV file with a header row naming the text and label columns."""
     path = Path(path)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    lines = (line for _, line in decoded_lines(path))
-    reader = csv.DictReader(lines, delimiter=delimiter)
+    tsv = path.suffix.lower() == ".tsv"
+    # csv wants the line endings back (a quoted CSV field may span lines); TSV has no quoting.
+    lines = (line + "\n" for _, line in decoded_lines(path))
+    if tsv:
+        reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.DictReader(lines, delimiter=",")
     header = reader.fieldnames or []
     for name in (text_field, label_field):
         if name not in header:
@@ -117,6 +121,14 @@ def from_hf(
         if not isinstance(text, str) or not text.strip() or label is None:
             raise CorpusError(source, row, f"expected non-empty {text_field!r} and {label_field!r}")
     if isinstance(feature, ClassLabel):
+        for row, i in enumerate(raw_labels, start=1):
+            if not 0 <= i < len(feature.names):
+                raise CorpusError(
+                    source,
+                    row,
+                    f"expected a class id in 0..{len(feature.names) - 1}"
+                    f" (a -1 marks an unlabelled split), got {i}",
+                )
         labels = [feature.names[i] for i in raw_labels]
         return sentence_dataset(texts, labels, tokenize, label_names=feature.names)
     return sentence_dataset(texts, [str(v) for v in raw_labels], tokenize)
