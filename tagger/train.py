@@ -14,6 +14,8 @@ import numpy as np
 import torch
 
 from tagger.callbacks import (
+    CHECKPOINT,
+    LOG,
     Callback,
     Checkpoint,
     EarlyStop,
@@ -231,6 +233,51 @@ class Trainer:
         return state
 
 
+Examples = tuple[list[list[str]], list]  # tokens, and tag lists or sentence labels
+
+
+def load_examples(
+    config: Config, data_dir: Path | None
+) -> tuple[Config, Examples, Examples, list[str]]:
+    """Train and dev examples (NER tags converted, see entity_tags) and the label list."""
+    train_set = load_split(config.data, "train", data_dir, config.task)
+    train_tokens, train_targets = as_examples(train_set)
+    if config.data.max_train_sentences > 0:
+        train_tokens = train_tokens[: config.data.max_train_sentences]
+        train_targets = train_targets[: config.data.max_train_sentences]
+    dev_set = load_split(config.data, "dev", data_dir, config.task)
+    dev = as_examples(dev_set)
+    if config.task == "ner":
+        config, train_targets, dev = entity_tags(config, train_targets, dev)
+        labels = scheme_labels(entity_types(train_targets + dev[1]), config.model.scheme)
+    else:
+        labels = _label_list(config, target_names(train_set), target_names(dev_set))
+    return config, (train_tokens, train_targets), dev, labels
+
+
+def resume_trainer(config: Config, output: Path) -> tuple[Trainer, TrainState]:
+    """Model, optimizer, schedule and loop state of OUTPUT/checkpoint."""
+    if not (output / CHECKPOINT).is_dir():
+        raise FileNotFoundError(f"{output / CHECKPOINT}: no checkpoint to resume from")
+    saved = read_artifact(output / CHECKPOINT)
+    # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
+    trainer = Trainer(replace(saved.config, train=config.train), saved.vocabs, saved.model)
+    trainer_state = read_trainer_state(output)
+    trainer.optimizer.load_state_dict(trainer_state["optimizer"])
+    trainer.scheduler.load_state_dict(trainer_state["scheduler"])
+    state = TrainState(**trainer_state["state"])
+    state.stop, state.stop_reason = False, ""
+    return trainer, state
+
+
+def new_trainer(config: Config, train_tokens: list[list[str]], labels: list[str]) -> Trainer:
+    """A freshly initialised model (seeded) with vocabularies from the training data."""
+    vocabs, vectors = build_vocabs(config, train_tokens, labels)
+    seed_everything(config.train.seed)
+    model = build_model(config.model, vocabs, vectors, config.task in SENTENCE_TASKS)
+    return Trainer(config, vocabs, model)
+
+
 def train(
     config: Config,
     output: str | Path,
@@ -243,48 +290,21 @@ def train(
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
     seed_everything(config.train.seed)
-    train_set = load_split(config.data, "train", data_dir, config.task)
-    train_tokens, train_tags = as_examples(train_set)
-    if config.data.max_train_sentences > 0:
-        train_tokens = train_tokens[: config.data.max_train_sentences]
-        train_tags = train_tags[: config.data.max_train_sentences]
-    dev_set = load_split(config.data, "dev", data_dir, config.task)
-    dev = as_examples(dev_set)
-    if config.task == "ner":
-        config, train_tags, dev = entity_tags(config, train_tags, dev)
+    config, train_examples, dev, labels = load_examples(config, data_dir)
     if resume:
-        if not (output / "checkpoint").is_dir():
-            raise FileNotFoundError(f"{output / 'checkpoint'}: no checkpoint to resume from")
-        saved = read_artifact(output / "checkpoint")
-        # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
-        config = replace(saved.config, train=config.train)
-        vocabs, model = saved.vocabs, saved.model
-        trainer = Trainer(config, vocabs, model)
-        trainer_state = read_trainer_state(output)
-        trainer.optimizer.load_state_dict(trainer_state["optimizer"])
-        trainer.scheduler.load_state_dict(trainer_state["scheduler"])
-        state = TrainState(**trainer_state["state"])
-        state.stop, state.stop_reason = False, ""
+        trainer, state = resume_trainer(config, output)
     else:
-        if config.task == "ner":
-            labels = scheme_labels(entity_types(train_tags + dev[1]), config.model.scheme)
-        else:
-            labels = _label_list(config, target_names(train_set), target_names(dev_set))
-        vocabs, vectors = build_vocabs(config, train_tokens, labels)
-        seed_everything(config.train.seed)
-        model = build_model(config.model, vocabs, vectors, config.task in SENTENCE_TASKS)
-        trainer = Trainer(config, vocabs, model)
-        state = TrainState()
-        (output / "train_log.jsonl").unlink(missing_ok=True)
+        trainer, state = new_trainer(config, train_examples[0], labels), TrainState()
+        (output / LOG).unlink(missing_ok=True)
     callbacks: list[Callback] = [
         KeepBest(output),
-        EarlyStop(config.train.patience),
+        EarlyStop(trainer.config.train.patience),
         Checkpoint(output),
         JsonlLog(output),
     ]
     if progress:
         callbacks.append(Progress())
-    state = trainer.fit((train_tokens, train_tags), dev, state, callbacks)
+    state = trainer.fit(train_examples, dev, state, callbacks)
     return {
         "epochs": state.epoch,
         "best_epoch": state.best_epoch,

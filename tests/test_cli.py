@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import write
 from typer.testing import CliRunner, Result
 
 from tagger.cli import app
@@ -75,12 +76,7 @@ def dev_file(model: Path) -> Path:
 
 
 def write_input(tmp_path: Path, text: str | bytes = TEXT, name: str = "input.txt") -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
+    return write(tmp_path, text, name)
 
 
 def tokens_of(output: str, fmt: str) -> list[str]:

@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from datasets import ClassLabel
+from helpers import error_of, write
 
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu, read_conllu_text
 from tagger.data.dataset import as_lists, tag_names, token_dataset
-from tagger.data.errors import CorpusError
 from tagger.data.hf import load_hf_or_file
 
 
@@ -42,23 +42,6 @@ GOOD_CONLLU = "\n".join(
         conllu_line("2", "!", "PUNCT", "."),
     ]
 )  # no blank line at the end: must still be read
-
-
-def write(tmp_path: Path, text: str | bytes, name: str = "corpus.txt") -> Path:
-    """Write text (or bytes) to a file in tmp_path and return its path."""
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def error_of(reader, *args) -> str:
-    """The CorpusError message a reader raises."""
-    with pytest.raises(CorpusError) as info:
-        reader(*args)
-    return str(info.value)
 
 
 def test_conllu_skips_comments_ranges_and_empty_nodes(tmp_path: Path) -> None:

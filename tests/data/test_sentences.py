@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from datasets import ClassLabel, Dataset, Features, Value
+from helpers import error_of, write
 
 from tagger.config import DataConfig
 from tagger.data.catalog import load_catalog, sha256_of
@@ -25,23 +26,6 @@ def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see no TAGGER_* variables of the machine they run on."""
     for name in ("TAGGER_CATALOG", "TAGGER_DATA_DIR", "TAGGER_CACHE_DIR"):
         monkeypatch.delenv(name, raising=False)
-
-
-def write(tmp_path: Path, text: str | bytes, name: str = "corpus.txt") -> Path:
-    """Write text (or bytes) to a file in tmp_path and return its path."""
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def error_of(reader, *args) -> str:
-    """The CorpusError message a reader raises."""
-    with pytest.raises(CorpusError) as info:
-        reader(*args)
-    return str(info.value)
 
 
 def rows(dataset: Dataset) -> list[tuple[str, list[str], str]]:
