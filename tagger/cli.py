@@ -164,6 +164,25 @@ def tag_cli(
             _fail(str(err))
 
 
+@app.command("to-spacy")
+def to_spacy_cli(
+    models: Annotated[list[Path], typer.Argument(help="Model folders, one component each.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Pipeline folder to write.")],
+    lang: Annotated[str, typer.Option(help="spaCy language (default: the first model's).")] = "",
+    base: Annotated[
+        str, typer.Option(help="Add the components to this pipeline instead of a blank one.")
+    ] = "",
+) -> None:
+    """Write a spaCy pipeline (tokenizer, sentencizer, one component per model)."""
+    from tagger.to_spacy import to_spacy
+
+    try:
+        nlp = to_spacy(models, output, lang, base)
+    except (FileNotFoundError, ValueError, OSError) as err:
+        _fail(str(err))
+    typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))
+
+
 @app.command("info")
 def info_cli(model: Annotated[Path, typer.Argument(help="Model folder.")]) -> None:
     """Print a model's task, labels, sizes, metrics and versions as JSON."""

@@ -1,0 +1,182 @@
+"""spaCy pipeline component `bilstm_tagger`: a thin adapter from Doc words to the Predictor.
+
+spaCy imports this module (entry point `spacy_factories`) whenever it builds a pipeline,
+so torch and the Predictor are imported lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import srsly
+from spacy.language import Language
+from spacy.scorer import Scorer
+from spacy.tokens import Doc, Span
+from spacy.training import Example
+
+SCORE_EXTENSION = "bilstm_score"  # Span._.bilstm_score: confidence of a predicted entity
+UPOS = frozenset(
+    "ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
+)
+
+
+@Language.factory(
+    "bilstm_tagger",
+    assigns=["token.pos", "token.tag", "doc.ents", "doc.cats"],
+    default_config={"model": "", "batch_size": 256, "overwrite": True, "target": ""},
+    default_score_weights={"pos_acc": None, "tag_acc": None, "ents_f": None, "cats_score": None},
+)
+def make_bilstm_tagger(
+    nlp: Language, name: str, model: str, batch_size: int, overwrite: bool, target: str
+) -> BiLSTMComponent:
+    """`model`: a tagger model folder (loaded on first use, or from the pipeline folder);
+    `target`: "pos" or "tag" for POS models ("" = pos for UPOS labels, else tag)."""
+    if not Span.has_extension(SCORE_EXTENSION):
+        Span.set_extension(SCORE_EXTENSION, default=None)
+    return BiLSTMComponent(nlp, name, model, batch_size, overwrite, target)
+
+
+class BiLSTMComponent:
+    """Tags the Doc's own tokens: POS into token.pos_/tag_, NER into doc.ents, sentiment
+    into doc.cats. `predict` returns guesses and changes nothing; `set_annotations` writes."""
+
+    def __init__(
+        self, nlp: Language, name: str, model: str, batch_size: int, overwrite: bool, target: str
+    ) -> None:
+        if target not in ("", "pos", "tag"):
+            raise ValueError(f"bilstm_tagger: target is 'pos', 'tag' or '', got {target!r}")
+        self.name = name
+        self.vocab = nlp.vocab
+        self.model_path = model
+        self.batch_size = batch_size
+        self.overwrite = overwrite
+        self.target = target
+        self._predictor: Any = None
+
+    @property
+    def predictor(self) -> Any:
+        """The Predictor; read from `model` on first use unless from_disk/from_bytes set it."""
+        if self._predictor is None:
+            from tagger.predict import Predictor
+
+            if not self.model_path or not Path(self.model_path).is_dir():
+                raise ValueError(
+                    f"bilstm_tagger {self.name!r}: no model loaded and model folder "
+                    f"{self.model_path!r} not found"
+                )
+            self._predictor = Predictor.load(self.model_path, batch_size=self.batch_size)
+        return self._predictor
+
+    @property
+    def task(self) -> str:
+        return self.predictor.config.task
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.predictor.labels)
+
+    @property
+    def attribute(self) -> str:
+        """pos or tag, for POS models."""
+        if self.target:
+            return self.target
+        return "pos" if set(self.labels) <= UPOS else "tag"
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 0) -> Iterator[Doc]:
+        it = iter(stream)
+        while docs := list(islice(it, batch_size or self.batch_size)):
+            self.set_annotations(docs, self.predict(docs))
+            yield from docs
+
+    def predict(self, docs: list[Doc]) -> list[Any]:
+        """Guesses for each doc: (tags, scores) of its non-space tokens, or (label, probs)."""
+        words = [[t.text for t in doc if not t.is_space] for doc in docs]
+        if self.task == "sentiment":
+            return self.predictor.classify(words)
+        return self.predictor.predict_scored(words)
+
+    def set_annotations(self, docs: list[Doc], guesses: list[Any]) -> None:
+        for doc, guess in zip(docs, guesses, strict=True):
+            if self.task == "sentiment":
+                label, probs = guess
+                doc.cats.update(probs)
+                continue
+            tags, scores = guess
+            tokens = [t for t in doc if not t.is_space]
+            if self.task == "ner":
+                self._set_entities(doc, tokens, tags, scores)
+            else:
+                self._set_tags(tokens, tags)
+                if self.attribute == "pos":  # whitespace tokens get spaCy's own SPACE
+                    self._set_tags(
+                        [t for t in doc if t.is_space], ["SPACE"] * (len(doc) - len(tokens))
+                    )
+
+    def _set_tags(self, tokens: list, tags: list[str]) -> None:
+        attribute = self.attribute
+        for token, tag in zip(tokens, tags, strict=True):
+            if attribute == "pos" and (self.overwrite or not token.pos_):
+                token.pos_ = tag
+            elif attribute == "tag" and (self.overwrite or not token.tag_):
+                token.tag_ = tag
+
+    def _set_entities(self, doc: Doc, tokens: list, tags: list[str], scores: list[float]) -> None:
+        from tagger.data.schemes import spans
+
+        found = []
+        for start, end, label in spans(tags, "iob2"):
+            span = Span(doc, tokens[start].i, tokens[end - 1].i + 1, label=label)
+            span._.set(SCORE_EXTENSION, sum(scores[start:end]) / (end - start))
+            found.append(span)
+        if self.overwrite or not doc.ents:
+            doc.ents = found
+        else:
+            doc.set_ents(found, default="unmodified")
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """spaCy's own Scorer for the task: pos_acc/tag_acc, ents_*, or cats_*."""
+        if self.task == "ner":
+            return Scorer.score_spans(examples, "ents", **kwargs)
+        if self.task == "sentiment":
+            return Scorer.score_cats(
+                examples, "cats", labels=self.labels, multi_label=False, **kwargs
+            )
+        return Scorer.score_token_attr(examples, self.attribute, **kwargs)
+
+    # Serialization: the artifact itself, written and read by tagger.io.
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        from tagger.io import write_artifact
+
+        write_artifact(path, self.predictor.artifact)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> BiLSTMComponent:
+        from tagger.predict import Predictor
+
+        self._predictor = Predictor.load(path, batch_size=self.batch_size)
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "model"
+            self.to_disk(folder)
+            files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        return srsly.msgpack_dumps(files)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> BiLSTMComponent:
+        files: dict[str, bytes] = srsly.msgpack_loads(data)
+        tmp = Path(tempfile.mkdtemp())
+        try:
+            for name, content in files.items():
+                (tmp / Path(name).name).write_bytes(content)
+            return self.from_disk(tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
