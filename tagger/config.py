@@ -39,6 +39,7 @@ class ModelConfig:
     )
     pretrained_max_words: int = 100_000  # keep the N most frequent pretrained words (plus train)
     min_word_count: int = 1  # training words seen fewer times map to <unk> (unless pretrained)
+    init_words: bool = False  # trainable word rows start as their vectors (word_dim = vector dim)
     casing_dim: int = 8  # size of the casing feature embedding (0 = off)
     char: str = "lstm"  # "lstm" | "cnn" | "none": character model for every word
     char_dim: int = 32  # character embedding size

@@ -64,6 +64,11 @@ def build_model(
         chars = CharCNN(len(vocabs.chars), config.char_dim, config.char_hidden, config.char_kernel)
     if (vocabs.pretrained is None) != (vectors is None):
         raise ValueError("pretrained vectors and the pretrained vocabulary go together")
+    if config.init_words and vectors is not None and vectors.shape[1] != config.word_dim:
+        raise ValueError(
+            f"model.init_words needs model.word_dim = {vectors.shape[1]} (the vectors' size), "
+            f"got {config.word_dim}"
+        )
     embedder = TokenEmbedder(
         n_words=len(vocabs.words),
         word_dim=config.word_dim,
@@ -73,6 +78,8 @@ def build_model(
         chars=chars,
         word_dropout=config.word_dropout,
     )
+    if config.init_words and vectors is not None and vocabs.pretrained is not None:
+        _copy_vectors(embedder.words.weight, vocabs, vectors)
     encoder = BiLSTMEncoder(
         embedder.out_dim, config.hidden, config.layers, config.dropout, config.rnn
     )
@@ -85,3 +92,17 @@ def build_model(
     else:
         head = SoftmaxHead(encoder.out_dim, len(vocabs.labels), config.dropout)
     return SequenceTagger(embedder, encoder, head, config.dropout)
+
+
+@torch.no_grad()
+def _copy_vectors(weight: torch.Tensor, vocabs: Vocabs, vectors: torch.Tensor) -> None:
+    """Trainable word rows start as the pretrained vector of the same word, where there is one."""
+    assert vocabs.pretrained is not None
+    rows, sources = [], []
+    for i, word in enumerate(vocabs.words.items[2:], start=2):  # skip <pad>, <unk>
+        j = vocabs.pretrained.index.get(word)
+        if j is not None:
+            rows.append(i)
+            sources.append(j)
+    if rows:
+        weight[torch.tensor(rows)] = vectors[torch.tensor(sources)]

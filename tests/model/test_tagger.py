@@ -316,3 +316,30 @@ def test_read_vector_text_rejects_non_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"the 1 2 3\ncaf\xe9 4 5 6\n")
     with pytest.raises(CorpusError, match=r"vectors\.txt:2: expected UTF-8"):
         read_vector_text(path)
+
+
+def test_init_words_starts_trainable_rows_from_vectors(
+    tmp_path: Path, tiny_config: TinyConfig
+) -> None:
+    vectors = write_glove(tmp_path / "vectors.txt")
+    config = tiny_config(
+        tmp_path, pretrained=str(tmp_path / "vectors.txt"), word_dim=3, init_words=True
+    )
+    (tokens, _), _ = corpus(config)
+    vocabs, matrix = build_vocabs(config, tokens, ["DET", "NOUN", "VERB", "PUNCT", "ADJ"])
+    model = build_model(config.model, vocabs, matrix)
+    shared = [w for w in vectors if w in vocabs.words.index]
+    assert shared, "the toy corpus and the toy vectors must share words"
+    for word in shared:
+        row = model.embedder.words.weight[vocabs.words.id(word)]
+        assert torch.equal(row, torch.tensor(vectors[word])), word
+    assert model.embedder.words.weight.requires_grad
+
+
+def test_init_words_needs_matching_sizes(tmp_path: Path, tiny_config: TinyConfig) -> None:
+    write_glove(tmp_path / "vectors.txt")
+    config = tiny_config(tmp_path, pretrained=str(tmp_path / "vectors.txt"), init_words=True)
+    (tokens, _), _ = corpus(config)
+    vocabs, matrix = build_vocabs(config, tokens, ["DET", "NOUN"])
+    with pytest.raises(ValueError, match="model.init_words needs model.word_dim = 3"):
+        build_model(config.model, vocabs, matrix)
