@@ -70,6 +70,7 @@ class BiLSTMComponent:
                     f"{self.model_path!r} not found"
                 )
             self._predictor = Predictor.load(self.model_path, batch_size=self.batch_size)
+            _one_thread_in_forked_children()
         return self._predictor
 
     @property
@@ -78,14 +79,16 @@ class BiLSTMComponent:
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return tuple(self.predictor.labels)
+        """The model's labels once loaded. spaCy reads this for meta.json before from_disk,
+        so it must not load the model from the (possibly gone) original folder."""
+        return tuple(self._predictor.labels) if self._predictor is not None else ()
 
     @property
     def attribute(self) -> str:
         """pos or tag, for POS models."""
         if self.target:
             return self.target
-        return "pos" if set(self.labels) <= UPOS else "tag"
+        return "pos" if set(self.predictor.labels) <= UPOS else "tag"
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations([doc], self.predict([doc]))
@@ -139,7 +142,9 @@ class BiLSTMComponent:
             found.append(span)
         if self.overwrite or not doc.ents:
             doc.ents = found
-        else:
+        else:  # keep every existing entity; add predictions only where there is none
+            taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+            found = [s for s in found if taken.isdisjoint(range(s.start, s.end))]
             doc.set_ents(found, default="unmodified")
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
@@ -148,7 +153,7 @@ class BiLSTMComponent:
             return Scorer.score_spans(examples, "ents", **kwargs)
         if self.task == "sentiment":
             return Scorer.score_cats(
-                examples, "cats", labels=self.labels, multi_label=False, **kwargs
+                examples, "cats", labels=self.predictor.labels, multi_label=False, **kwargs
             )
         return Scorer.score_token_attr(examples, self.attribute, **kwargs)
 
@@ -162,6 +167,7 @@ class BiLSTMComponent:
         from tagger.predict import Predictor
 
         self._predictor = Predictor.load(path, batch_size=self.batch_size)
+        _one_thread_in_forked_children()
         return self
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
@@ -180,3 +186,19 @@ class BiLSTMComponent:
             return self.from_disk(tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+_FORK_HOOK = False
+
+
+def _one_thread_in_forked_children() -> None:
+    """nlp.pipe(n_process=N) forks workers; torch's OpenMP pool, once used with several
+    threads, deadlocks in a forked child. Children therefore run torch on one thread."""
+    global _FORK_HOOK
+    if not _FORK_HOOK:
+        import os
+
+        import torch
+
+        os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
+        _FORK_HOOK = True
