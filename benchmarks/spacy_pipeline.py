@@ -61,6 +61,7 @@ def spacy_evaluate(pipeline: Path, corpus_file: Path, converter: str, work: Path
             str(gold),
             "--output",
             str(scores),
+            "--gold-preproc",  # score on the gold tokens, as `tagger evaluate` does
         ],
         check=True,
         capture_output=True,

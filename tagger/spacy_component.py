@@ -95,37 +95,42 @@ class BiLSTMComponent:
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 0) -> Iterator[Doc]:
+        """Annotate docs in buffers of 4 batches, so the Predictor can group sentences of
+        similar length (less padding) across the docs of several spaCy batches."""
         it = iter(stream)
-        while docs := list(islice(it, batch_size or self.batch_size)):
+        while docs := list(islice(it, 4 * (batch_size or self.batch_size))):
             self.set_annotations(docs, self.predict(docs))
             yield from docs
 
     def predict(self, docs: list[Doc]) -> list[Any]:
-        """Guesses for each doc: (tags, scores) of its non-space tokens, or (label, probs)."""
+        """Guesses for each doc: (tags, scores or None) of its non-space tokens, or
+        (label, probs) for a sentence model."""
         words = [[t.text for t in doc if not t.is_space] for doc in docs]
         if self.task == "sentiment":
             return self.predictor.classify(words)
-        return self.predictor.predict_scored(words)
+        if self.task == "ner":  # marginals give each entity its confidence
+            return self.predictor.predict_scored(words)
+        return [(tags, None) for tags in self.predictor.predict(words)]
 
     def set_annotations(self, docs: list[Doc], guesses: list[Any]) -> None:
+        task = self.task
+        attribute = self.attribute if task == "pos" else ""
         for doc, guess in zip(docs, guesses, strict=True):
-            if self.task == "sentiment":
+            if task == "sentiment":
                 label, probs = guess
                 doc.cats.update(probs)
                 continue
             tags, scores = guess
             tokens = [t for t in doc if not t.is_space]
-            if self.task == "ner":
+            if task == "ner":
                 self._set_entities(doc, tokens, tags, scores)
-            else:
-                self._set_tags(tokens, tags)
-                if self.attribute == "pos":  # whitespace tokens get spaCy's own SPACE
-                    self._set_tags(
-                        [t for t in doc if t.is_space], ["SPACE"] * (len(doc) - len(tokens))
-                    )
+                continue
+            self._set_tags(tokens, tags, attribute)
+            if attribute == "pos" and len(tokens) < len(doc):  # spaCy's own SPACE
+                spaces = [t for t in doc if t.is_space]
+                self._set_tags(spaces, ["SPACE"] * len(spaces), attribute)
 
-    def _set_tags(self, tokens: list, tags: list[str]) -> None:
-        attribute = self.attribute
+    def _set_tags(self, tokens: list, tags: list[str], attribute: str) -> None:
         for token, tag in zip(tokens, tags, strict=True):
             if attribute == "pos" and (self.overwrite or not token.pos_):
                 token.pos_ = tag

@@ -237,8 +237,8 @@ def test_whitespace_tokens_get_space_and_are_not_fed_to_the_model(
     nlp = pipeline(pos_model)
     predictor = nlp.get_pipe("bilstm_tagger").predictor
     seen: list[list[list[str]]] = []
-    real = predictor.predict_scored
-    monkeypatch.setattr(predictor, "predict_scored", lambda s: seen.append(s) or real(s))
+    real = predictor.predict
+    monkeypatch.setattr(predictor, "predict", lambda s: seen.append(s) or real(s))
     words = ["The", " ", "dog", "sees", "\n", "a", "cat", "\t\t"]
     doc = nlp(Doc(nlp.vocab, words=words, spaces=[False] * len(words)))
     typed = nlp("The  dog sees a cat.")  # the tokenizer makes the second space a token
@@ -377,6 +377,8 @@ def test_predict_changes_nothing_and_set_annotations_writes(models: list[Path]) 
     guesses = {name: pipe.predict([doc]) for name, pipe in nlp.pipeline}
     assert annotations(doc) == {"pos": [""] * 5, "tag": [""] * 5, "ents": [], "cats": {}}
     tags, scores = guesses["bilstm_tagger"][0]
+    assert len(tags) == 5 and scores is None  # POS guesses carry no probabilities
+    tags, scores = guesses["bilstm_ner"][0]
     assert len(tags) == len(scores) == 5 and all(0.0 <= s <= 1.0 for s in scores)
     label, probs = guesses["bilstm_textcat"][0]
     assert label in probs and set(probs) == {"neg", "pos"}
