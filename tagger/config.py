@@ -47,7 +47,7 @@ class ModelConfig:
     char_kernel: int = 3  # CNN kernel width
     rnn: str = "lstm"  # "lstm" | "gru"
     head: str = "softmax"  # tokens: "softmax" (independent) | "crf" (linear-chain CRF)
-    pooling: str = "last"  # sentences: "last" (fwd end ; bwd start) | "max" | "mean" | "attention"
+    pooling: str = "attention"  # sentences: "attention" | "last" (fwd end ; bwd start) | max | mean
     scheme: str = "bioes"  # NER: the tag scheme the model learns and predicts in
     hidden: int = 256  # encoder hidden size per direction
     layers: int = 2  # encoder layers
