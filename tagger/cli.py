@@ -7,11 +7,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tagger.data.errors import CorpusError
+
+if TYPE_CHECKING:  # the CLI imports torch only inside commands
+    from tagger.predict import Predictor
 
 app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
 corpora_app = typer.Typer(help="The corpus catalog.", no_args_is_help=True)
@@ -195,7 +198,7 @@ def info_cli(model: Annotated[Path, typer.Argument(help="Model folder.")]) -> No
     typer.echo(json.dumps(model_info(predictor), indent=1))
 
 
-def model_info(predictor) -> dict:  # noqa: ANN001 - a Predictor
+def model_info(predictor: Predictor) -> dict:
     """What `tagger info` prints."""
     from tagger.config import config_to_dict
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from tagger.config import SENTENCE_TASKS
+from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import BatchEncoder, length_batches
 from tagger.data.schemes import convert
 from tagger.formats import ClassifiedText, TaggedSentence
@@ -31,7 +31,8 @@ class Predictor:
         return cls(read_artifact(path), batch_size=batch_size, scheme=scheme)
 
     @property
-    def config(self):  # noqa: ANN201 - the model's resolved Config
+    def config(self) -> Config:
+        """The model's resolved config."""
         return self.artifact.config
 
     def predict(
