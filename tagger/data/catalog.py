@@ -162,10 +162,18 @@ def _download(spec: SplitFile, target: Path, opener: Callable[[str], IO[bytes]])
     temp = Path(temp_name)
     try:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, opener(spec.url) as response:
-            while chunk := response.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
+        try:
+            with os.fdopen(fd, "wb") as out, opener(spec.url) as response:
+                while chunk := response.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except OSError as err:  # URLError, timeouts, refused connections
+            raise CorpusError(
+                spec.url,
+                None,
+                f"download failed ({getattr(err, 'reason', err)}); without internet, pass "
+                f"--data-dir DIR or set TAGGER_DATA_DIR to a folder holding {spec.file}",
+            ) from None
         if digest.hexdigest() != spec.sha256:
             raise CorpusError(
                 spec.url, None, f"expected sha256 {spec.sha256}, got {digest.hexdigest()}"

@@ -202,3 +202,17 @@ def test_real_ewt_train_via_catalog() -> None:
     train = read_split(entry, "train", data_dir=SHARED_CORPORA, opener=never_called)
     assert len(train) == 12_544
     assert sum(len(words) for words in train["tokens"]) == 204_577
+
+
+def test_download_failure_is_a_clear_error(tmp_path: Path) -> None:
+    import urllib.error
+
+    def offline(url: str):  # noqa: ANN202 - a fake opener
+        raise urllib.error.URLError("Name or service not known")
+
+    entry = load_catalog()["ud-english-ewt"]
+    with pytest.raises(
+        CorpusError, match="download failed .*Name or service not known.*--data-dir"
+    ):
+        resolve_split(entry, "dev", data_dir=tmp_path / "none", cache_dir=tmp_path, opener=offline)
+    assert not list(tmp_path.rglob("*.part"))  # no partial file left in the cache
