@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -156,7 +155,3 @@ def read_trainer_state(output: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no checkpoint to resume from")
     return torch.load(path, weights_only=True)
-
-
-def now() -> float:
-    return time.perf_counter()

@@ -96,7 +96,7 @@ def _write_json(path: Path, data: Any) -> None:
         os.fsync(f.fileno())
 
 
-def torch_versions() -> dict[str, str]:
+def library_versions() -> dict[str, str]:
     """Library versions recorded in meta.json."""
     import datasets
     import spacy

@@ -34,7 +34,7 @@ from tagger.data.schemes import convert_all, entity_types, scheme_labels
 from tagger.data.vectors import load_vectors
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
 from tagger.evaluate import main_score, score, sentence_scores
-from tagger.io import Artifact, read_artifact, torch_versions
+from tagger.io import Artifact, library_versions, read_artifact
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
 
@@ -140,7 +140,7 @@ class Trainer:
             "best_epoch": state.best_epoch,
             "training_seconds": state.elapsed,
             "train_tokens_per_s": report.tokens_per_s if report else None,
-            "versions": torch_versions(),
+            "versions": library_versions(),
         }
         return Artifact(self.config, self.vocabs, self.model, meta)
 

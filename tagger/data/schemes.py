@@ -123,16 +123,6 @@ def detect_scheme(sentences: Sequence[Sequence[str]]) -> str:
     return "iob1" if starts_i > starts_b else "iob2"
 
 
-def is_entity_tagset(labels: Sequence[str]) -> bool:
-    """Whether every label is O or prefixed B-/I-/E-/S-."""
-    try:
-        for label in labels:
-            _split(label)
-    except ValueError:
-        return False
-    return True
-
-
 def _check_scheme(scheme: str) -> None:
     if scheme not in SCHEMES:
         raise ValueError(f"tag scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")

@@ -19,7 +19,6 @@ from tagger.data.schemes import (
     convert_all,
     detect_scheme,
     from_spans,
-    is_entity_tagset,
     spans,
 )
 
@@ -147,7 +146,6 @@ def test_bad_tag_raises_naming_it(bad: str) -> None:
     ):
         with pytest.raises(ValueError, match=repr(bad)):
             function()
-    assert not is_entity_tagset(["O", "B-PER", bad])
 
 
 @pytest.mark.parametrize("bad", ["B-", "I-", "E-", "S-"])
@@ -162,12 +160,6 @@ def test_unknown_scheme_raises(scheme: str) -> None:
         convert(["O"], "iob2", scheme)
     with pytest.raises(ValueError, match=repr(scheme)):
         spans(["O"], scheme)
-
-
-def test_is_entity_tagset() -> None:
-    assert is_entity_tagset(["O", "B-PER", "I-PER", "E-LOC", "S-LOC"])
-    assert is_entity_tagset([])
-    assert not is_entity_tagset(["NOUN", "VERB"])
 
 
 # --- detect_scheme ---
