@@ -135,6 +135,16 @@ def tag_cli(
     split_sentences: Annotated[
         bool, typer.Option("--split-sentences", help="Sentence models: one result per sentence.")
     ] = False,
+    backend: Annotated[
+        str, typer.Option(help="Run the network with torch or onnx (onnxruntime).")
+    ] = "torch",
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Torch backend: int8 dynamic quantization (faster).")
+    ] = False,
+    onnx: Annotated[
+        Path | None,
+        typer.Option("--onnx", help="With --backend onnx: a file from `tagger export`."),
+    ] = None,
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels
     each line (or each sentence)."""
@@ -153,7 +163,7 @@ def tag_cli(
 
         torch.set_num_threads(threads)
     try:
-        predictor = Predictor.load(model, batch_size=batch_size, scheme=scheme)
+        predictor = Predictor.load(model, batch_size, scheme, backend, int8, onnx)
         fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
         check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
@@ -165,6 +175,22 @@ def tag_cli(
             tag_lines(predictor, lines, out, fmt, pretokenized, scores, split_sentences)
         except CorpusError as err:
             _fail(str(err))
+
+
+@app.command("export")
+def export_cli(
+    model: Annotated[Path, typer.Argument(help="Model folder.")],
+    onnx: Annotated[Path, typer.Option("--onnx", help="ONNX file to write.")],
+) -> None:
+    """Export the network (embeddings to scores) as ONNX, for `tag --backend onnx --onnx`."""
+    from tagger.export import export_onnx
+    from tagger.io import read_artifact
+
+    try:
+        data = export_onnx(read_artifact(model), onnx)
+    except (FileNotFoundError, ValueError, OSError) as err:
+        _fail(str(err))
+    typer.echo(json.dumps({"output": str(onnx), "bytes": len(data)}))
 
 
 @app.command("to-spacy")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from tagger.backends import network
 from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import BatchEncoder, length_batches
 from tagger.data.schemes import convert
@@ -18,17 +19,36 @@ from tagger.io import Artifact, read_artifact
 class Predictor:
     """Tags token lists or raw text with a trained model, in batches of similar length."""
 
-    def __init__(self, artifact: Artifact, batch_size: int = 256, scheme: str = "iob2") -> None:
+    def __init__(
+        self,
+        artifact: Artifact,
+        batch_size: int = 256,
+        scheme: str = "iob2",
+        backend: str = "torch",
+        int8: bool = False,
+        onnx_path: str | Path | None = None,
+    ) -> None:
+        """`backend` runs the network: torch (with `int8`, dynamically quantized) or onnx
+        (onnxruntime on `onnx_path`, or on a graph exported now)."""
         self.artifact = artifact
         self.batch_size = batch_size
         self.scheme = scheme  # NER output scheme
         self.encoder = BatchEncoder(artifact.vocabs)
+        self.network = network(artifact, backend, int8, onnx_path)
         self.labels = artifact.vocabs.labels.items
         self._tokenizer = None
 
     @classmethod
-    def load(cls, path: str | Path, batch_size: int = 256, scheme: str = "iob2") -> Predictor:
-        return cls(read_artifact(path), batch_size=batch_size, scheme=scheme)
+    def load(
+        cls,
+        path: str | Path,
+        batch_size: int = 256,
+        scheme: str = "iob2",
+        backend: str = "torch",
+        int8: bool = False,
+        onnx_path: str | Path | None = None,
+    ) -> Predictor:
+        return cls(read_artifact(path), batch_size, scheme, backend, int8, onnx_path)
 
     @property
     def config(self) -> Config:
@@ -71,16 +91,15 @@ class Predictor:
     ) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor | None]]:
         """Per batch of similar length: sentence indices, best label ids and, if asked,
         probabilities. Empty sentences are skipped; the caller fills their results."""
-        model = self.artifact.model
-        model.eval()
+        head = self.artifact.model.eval().head
         nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
         lengths = [len(sentences[i]) for i in nonempty]
         for group in length_batches(lengths, self.batch_size):
             indices = [nonempty[k] for k in group]
             batch = self.encoder.encode([sentences[i] for i in indices])
-            out = model(batch)  # (batch, time, n_labels) or (batch, n_labels)
-            best = model.head.decode(out, batch.mask)  # (batch, time) or (batch,)
-            probs = model.head.probabilities(out, batch.mask) if scores else None
+            out = self.network(batch)  # (batch, time, n_labels) or (batch, n_labels)
+            best = head.decode(out, batch.mask)  # (batch, time) or (batch,)
+            probs = head.probabilities(out, batch.mask) if scores else None
             yield indices, best, probs
 
     def predict_ids(

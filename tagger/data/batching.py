@@ -11,6 +11,7 @@ import torch
 from tagger.data.vocab import Vocabs, casing, normalize
 
 MAX_WORD_CHARS = 30  # longer words keep their first and last 15 characters
+MAX_TYPES = 200_000  # the encoder forgets every word type past this many, so memory stays flat
 
 
 @dataclass
@@ -26,6 +27,9 @@ class Batch:
     lengths: torch.Tensor  # (batch,) sentence lengths
     tags: torch.Tensor | None = None  # (batch, time) gold label ids
     labels: torch.Tensor | None = None  # (batch,) gold sentence label ids
+    types: torch.Tensor | None = None  # (n_types,) the encoder's type id of each row of `chars`
+    generation: int = 0  # which type table `types` refers to (see BatchEncoder.generation)
+    char_features: torch.Tensor | None = None  # (batch, time, dim) precomputed character model
 
     @property
     def mask(self) -> torch.Tensor:
@@ -35,23 +39,73 @@ class Batch:
 
 
 class BatchEncoder:
-    """Turns token lists into Batches; per-word lookups are cached across calls."""
+    """Turns token lists into Batches.
 
-    def __init__(self, vocabs: Vocabs) -> None:
+    Every distinct word becomes a row of a type table (its word, pretrained and casing ids
+    and its character ids), so a batch is built by tensor indexing with no per-token work
+    beyond one dict lookup. The table is cleared when it passes `max_types` rows, between
+    batches; `generation` counts the clearings, so caches keyed by type id know.
+    """
+
+    def __init__(self, vocabs: Vocabs, max_types: int = MAX_TYPES) -> None:
         self.vocabs = vocabs
-        self._cache: dict[str, tuple[int, int, int, list[int]]] = {}
+        self.max_types = max_types
+        self.generation = 0
+        self._clear()
 
-    def _word(self, word: str) -> tuple[int, int, int, list[int]]:
-        hit = self._cache.get(word)
-        if hit is None:
+    def _clear(self) -> None:
+        self.generation += 1
+        self._index: dict[str, int] = {}
+        self._pending: list[str] = []
+        self._features = torch.zeros(1024, 3, dtype=torch.long)  # word, pretrained, casing
+        self._chars = torch.zeros(1024, MAX_WORD_CHARS, dtype=torch.long)
+        self._char_lengths = torch.ones(1024, dtype=torch.long)  # row 0: padding, one char 0
+        self._rows = 1  # filled rows; row 0 is the padding word
+
+    def _type_ids(self, sentences: Sequence[Sequence[str]]) -> list[int]:
+        """The type id of every token, sentence after sentence; new words are added."""
+        if self._rows > self.max_types:
+            self._clear()
+        get = self._index.get
+        flat = [get(w, -1) for sentence in sentences for w in sentence]
+        if -1 in flat:
+            k = 0
+            for sentence in sentences:
+                for w in sentence:
+                    if flat[k] < 0:
+                        flat[k] = self._index.get(w) or self._add(w)
+                    k += 1
+            self._flush()
+        return flat
+
+    def _add(self, word: str) -> int:
+        row = self._index[word] = self._rows + len(self._pending)
+        self._pending.append(word)
+        return row
+
+    def _flush(self) -> None:
+        """Write the pending words into the tensor tables."""
+        words, self._pending = self._pending, []
+        end = self._rows + len(words)
+        if end > len(self._features):
+            size = max(end, 2 * len(self._features))
+            self._features = _grown(self._features, size, 0)
+            self._chars = _grown(self._chars, size, 0)
+            self._char_lengths = _grown(self._char_lengths, size, 1)
+        vocabs = self.vocabs
+        features, char_rows = [], []
+        for word in words:
             key = normalize(word)
-            pretrained = self.vocabs.pretrained.id(key) if self.vocabs.pretrained else 0
+            pretrained = vocabs.pretrained.id(key) if vocabs.pretrained else 0
+            features.append((vocabs.words.id(key), pretrained, casing(word)))
             chars = word if len(word) <= MAX_WORD_CHARS else word[:15] + word[-15:]
-            char_ids = [self.vocabs.chars.id(c) for c in chars] or [1]
-            hit = (self.vocabs.words.id(key), pretrained, casing(word), char_ids)
-            if len(self._cache) < 500_000:
-                self._cache[word] = hit
-        return hit
+            char_rows.append([vocabs.chars.id(c) for c in chars] or [1])
+        self._features[self._rows : end] = torch.tensor(features, dtype=torch.long)
+        lengths = [len(ids) for ids in char_rows]
+        padded = [ids + [0] * (MAX_WORD_CHARS - len(ids)) for ids in char_rows]
+        self._chars[self._rows : end] = torch.tensor(padded, dtype=torch.long)
+        self._char_lengths[self._rows : end] = torch.tensor(lengths, dtype=torch.long)
+        self._rows = end
 
     def encode(
         self,
@@ -59,57 +113,65 @@ class BatchEncoder:
         tags: Sequence[Sequence[str]] | None = None,
         labels: Sequence[str] | None = None,
     ) -> Batch:
-        n, time = len(sentences), max((len(s) for s in sentences), default=0)
-        time = max(time, 1)
-        words = torch.zeros(n, time, dtype=torch.long)
-        pretrained = torch.zeros(n, time, dtype=torch.long)
-        casings = torch.zeros(n, time, dtype=torch.long)
-        char_index = torch.zeros(n, time, dtype=torch.long)
-        types: dict[str, int] = {"": 0}  # row 0: a padding word
-        type_chars: list[list[int]] = [[0]]
-        for i, sentence in enumerate(sentences):
-            ids = [self._word(w) for w in sentence]
-            if not ids:
-                continue
-            length = len(ids)
-            words[i, :length] = torch.tensor([x[0] for x in ids])
-            pretrained[i, :length] = torch.tensor([x[1] for x in ids])
-            casings[i, :length] = torch.tensor([x[2] for x in ids])
-            rows = []
-            for word, x in zip(sentence, ids, strict=True):
-                row = types.get(word)
-                if row is None:
-                    row = types[word] = len(type_chars)
-                    type_chars.append(x[3])
-                rows.append(row)
-            char_index[i, :length] = torch.tensor(rows)
-        char_lengths = torch.tensor([len(c) for c in type_chars])
-        chars = torch.zeros(len(type_chars), int(char_lengths.max()), dtype=torch.long)
-        for row, ids in enumerate(type_chars):
-            chars[row, : len(ids)] = torch.tensor(ids)
+        lengths = torch.tensor([len(s) for s in sentences], dtype=torch.long)
+        n, time = len(sentences), max(int(lengths.max()) if len(sentences) else 0, 1)
+        mask = torch.arange(time)[None, :] < lengths[:, None]  # (batch, time)
+        token_types = torch.zeros(n, time, dtype=torch.long)
+        token_types[mask] = torch.tensor(self._type_ids(sentences), dtype=torch.long)
+        features = self._features[token_types]  # (batch, time, 3); padding row is zeros
+        types, char_index = _first_seen(token_types, mask)
+        char_lengths = self._char_lengths[types]
+        chars = self._chars[types, : int(char_lengths.max())]
         gold = None
         if tags is not None:
             gold = torch.zeros(n, time, dtype=torch.long)
-            for i, sent_tags in enumerate(tags):
-                if sent_tags:
-                    gold[i, : len(sent_tags)] = torch.tensor(
-                        [self.vocabs.labels.id(t) for t in sent_tags]
-                    )
+            label_id = self.vocabs.labels.id
+            gold[mask] = torch.tensor(
+                [label_id(t) for sent_tags in tags for t in sent_tags], dtype=torch.long
+            )
         return Batch(
-            words=words,
-            pretrained=pretrained if self.vocabs.pretrained else None,
-            casing=casings,
+            words=features[..., 0],
+            pretrained=features[..., 1] if self.vocabs.pretrained else None,
+            casing=features[..., 2],
             chars=chars,
             char_lengths=char_lengths,
             char_index=char_index,
-            lengths=torch.tensor([len(s) for s in sentences], dtype=torch.long),
+            lengths=lengths,
             tags=gold,
             labels=(
                 torch.tensor([self.vocabs.labels.id(x) for x in labels])
                 if labels is not None
                 else None
             ),
+            types=types,
+            generation=self.generation,
         )
+
+
+def _first_seen(token_types: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The distinct types of a batch in order of first appearance, padding first, and the
+    row of each token among them: (n_types,), (batch, time).
+
+    The order depends on the batch alone, not on which words the encoder saw before, so
+    a resumed training run builds the very same tensors as an uninterrupted one.
+    """
+    seen = torch.cat([torch.zeros(1, dtype=torch.long), token_types[mask]])  # padding first
+    distinct, inverse = torch.unique(seen, return_inverse=True)
+    first = torch.full((len(distinct),), len(seen), dtype=torch.long)
+    first = first.scatter_reduce(0, inverse, torch.arange(len(seen)), "amin")
+    order = first.argsort()
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(len(order))
+    rows = torch.zeros_like(token_types)
+    rows[mask] = rank[inverse[1:]]
+    return distinct[order], rows
+
+
+def _grown(table: torch.Tensor, rows: int, fill: int) -> torch.Tensor:
+    """`table` with `rows` rows, the new ones set to `fill`."""
+    grown = torch.full((rows, *table.shape[1:]), fill, dtype=table.dtype)
+    grown[: len(table)] = table
+    return grown
 
 
 def length_batches(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from tagger.data.batching import Batch
 
@@ -23,8 +23,14 @@ class CharLSTM(nn.Module):
         packed = pack_padded_sequence(
             x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False
         )
-        _, (h, _) = self.lstm(packed)  # h: (2, n_types, hidden)
-        return torch.cat([h[0], h[1]], dim=-1)  # (n_types, 2*hidden)
+        out, _ = self.lstm(packed)
+        # The final states, read from the outputs (ONNX export cannot take h_n of a packed
+        # sequence): forward at each word's last character, backward at its first.
+        out, _ = pad_packed_sequence(out, batch_first=True)  # (n_types, max_len, 2*hidden)
+        last = lengths.clamp(min=1) - 1
+        half = out.shape[-1] // 2
+        forward = out[torch.arange(out.shape[0]), last, :half]
+        return torch.cat([forward, out[:, 0, half:]], dim=-1)  # (n_types, 2*hidden)
 
 
 class CharCNN(nn.Module):
@@ -85,7 +91,9 @@ class TokenEmbedder(nn.Module):
             parts.append(self.pretrained(batch.pretrained))  # (batch, time, vector_dim)
         if self.casing is not None:
             parts.append(self.casing(batch.casing))  # (batch, time, casing_dim)
-        if self.chars is not None:
+        if batch.char_features is not None:  # looked up by the Predictor's CharCache
+            parts.append(batch.char_features)  # (batch, time, char_out)
+        elif self.chars is not None:
             types = self.chars(batch.chars, batch.char_lengths)  # (n_types, char_out)
             parts.append(types[batch.char_index])  # (batch, time, char_out)
         return torch.cat(parts, dim=-1)

@@ -1,0 +1,101 @@
+"""What runs the network for the Predictor: torch (fp32 or int8) or onnxruntime.
+
+Each backend maps a Batch to the network's scores as a torch tensor; decoding (argmax
+or the CRF) stays with the model's head, so every backend decodes the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from tagger.data.batching import Batch
+from tagger.io import Artifact
+from tagger.model.char_cache import CharCache
+
+BACKENDS = ("torch", "onnx")
+
+
+class Network(Protocol):
+    def __call__(self, batch: Batch) -> torch.Tensor: ...
+
+
+class TorchNetwork:
+    """The torch model, with character features cached per word type."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model.eval()
+        chars = model.embedder.chars
+        self.cache = CharCache(chars) if chars is not None else None
+
+    @torch.inference_mode()
+    def __call__(self, batch: Batch) -> torch.Tensor:
+        if self.cache is not None:
+            batch.char_features = self.cache.features(batch)
+        return self.model(batch)
+
+
+class OnnxNetwork:
+    """An onnxruntime session on the exported graph (tagger.export)."""
+
+    def __init__(self, artifact: Artifact, onnx_path: str | Path | None = None) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ValueError(
+                "--backend onnx needs onnxruntime: pip install 'tagger[onnx]'"
+            ) from None
+        from tagger.export import export_onnx, weights_digest
+
+        if onnx_path is None:
+            data = export_onnx(artifact)
+        else:
+            data = Path(onnx_path).read_bytes()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        made_from = self.session.get_modelmeta().custom_metadata_map.get("weights_digest")
+        if made_from != weights_digest(artifact.model):
+            raise ValueError(
+                f"{onnx_path}: this ONNX file was not exported from this model's weights; "
+                "export it again with `tagger export MODEL --onnx OUT`"
+            )
+        self.names = [node.name for node in self.session.get_inputs()]  # unused ones are gone
+
+    def __call__(self, batch: Batch) -> torch.Tensor:
+        feeds = {name: np.ascontiguousarray(getattr(batch, name).numpy()) for name in self.names}
+        return torch.from_numpy(self.session.run(["scores"], feeds)[0])
+
+
+def quantized(model: nn.Module) -> nn.Module:
+    """A copy with int8 dynamic quantization of every LSTM/GRU and Linear layer."""
+    with warnings.catch_warnings():  # torch.ao points to torchao; the eager API still works
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(model).eval(), {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8
+        )
+
+
+def network(
+    artifact: Artifact,
+    backend: str = "torch",
+    int8: bool = False,
+    onnx_path: str | Path | None = None,
+) -> Network:
+    """The network runner a Predictor uses."""
+    if backend not in BACKENDS:
+        raise ValueError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "onnx":
+        if int8:
+            raise ValueError("--int8 works with the torch backend, not onnx")
+        return OnnxNetwork(artifact, onnx_path)
+    if onnx_path is not None:
+        raise ValueError("--onnx FILE goes with --backend onnx")
+    return TorchNetwork(quantized(artifact.model) if int8 else artifact.model)
