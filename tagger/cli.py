@@ -145,6 +145,9 @@ def tag_cli(
         Path | None,
         typer.Option("--onnx", help="With --backend onnx: a file from `tagger export`."),
     ] = None,
+    processes: Annotated[
+        int, typer.Option(help="Worker processes, one torch thread each (bulk tagging).")
+    ] = 1,
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels
     each line (or each sentence)."""
@@ -172,8 +175,8 @@ def tag_cli(
     with ExitStack() as stack:
         out = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
         try:
-            tag_lines(predictor, lines, out, fmt, pretokenized, scores, split_sentences)
-        except CorpusError as err:
+            tag_lines(predictor, lines, out, fmt, pretokenized, scores, split_sentences, processes)
+        except (CorpusError, ValueError) as err:
             _fail(str(err))
 
 

@@ -11,7 +11,7 @@ import torch
 from tagger.data.vocab import Vocabs, casing, normalize
 
 MAX_WORD_CHARS = 30  # longer words keep their first and last 15 characters
-MAX_TYPES = 200_000  # the encoder forgets every word type past this many, so memory stays flat
+MAX_TYPES = 50_000  # the encoder forgets every word type past this many, so memory stays flat
 
 
 @dataclass

@@ -7,6 +7,8 @@ one token, in order and unchanged; whitespace is dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,20 +16,47 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 
-class TextTokenizer:
-    """Split paragraphs into sentences of token strings; spaCy is loaded on construction."""
+MAX_CHARS = 100_000  # longer texts are tokenized in pieces cut at whitespace
+MAX_LEXEMES = 200_000  # spaCy's vocabulary grows with every new word; start afresh past this
 
-    def __init__(self, lang: str = "en") -> None:
+
+class TextTokenizer:
+    """Split paragraphs into sentences of token strings; spaCy is loaded on construction.
+
+    Memory stays flat on endless input: the spaCy pipeline is built anew (between calls of
+    `sentences`) once its vocabulary passes MAX_LEXEMES, and a text longer than MAX_CHARS
+    (spaCy refuses those) is cut at whitespace into pieces tokenized one after another.
+    """
+
+    def __init__(self, lang: str = "en", max_lexemes: int = MAX_LEXEMES) -> None:
+        self.lang = lang
+        self.max_lexemes = max_lexemes
+        self._load()
+
+    def _load(self) -> None:
         import spacy  # imported here so that importing this module stays light
 
-        self.lang = lang
-        self.nlp: Language = spacy.blank(lang)
+        self.nlp: Language = spacy.blank(self.lang)
         self.nlp.add_pipe("sentencizer")
 
     def sentences(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[list[str]]]:
         """For each text, its sentences as lists of tokens; `[]` for a blank text."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield _doc_sentences(doc)
+        if len(self.nlp.vocab) > self.max_lexemes:
+            self._load()
+        pieces = ((piece, k) for k, text in enumerate(texts) for piece in _pieces(text))
+        docs = self.nlp.pipe(pieces, batch_size=batch_size, as_tuples=True)
+        for _, group in groupby(docs, key=itemgetter(1)):
+            yield [sentence for doc, _ in group for sentence in _doc_sentences(doc)]
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """`text`, or for a text over MAX_CHARS, consecutive pieces of it cut after whitespace."""
+    while len(text) > MAX_CHARS:
+        cut = max(text.rfind(" ", 0, MAX_CHARS), text.rfind("\n", 0, MAX_CHARS)) + 1
+        cut = cut or MAX_CHARS  # no whitespace at all: a hard cut is all there is
+        yield text[:cut]
+        text = text[cut:]
+    yield text
 
 
 def _doc_sentences(doc: Doc) -> list[list[str]]:

