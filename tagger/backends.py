@@ -60,7 +60,10 @@ class OnnxNetwork:
         options = ort.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime's errors derive from Exception alone
+            raise ValueError(f"{onnx_path}: not a readable ONNX model ({err})") from None
         made_from = self.session.get_modelmeta().custom_metadata_map.get("weights_digest")
         if made_from != weights_digest(artifact.model):
             raise ValueError(

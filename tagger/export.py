@@ -93,7 +93,9 @@ def export_onnx(artifact: Artifact, target: str | Path | None = None) -> bytes:
     """The ONNX graph of `artifact`'s network as bytes; also written to `target` if given."""
     import onnx
 
-    model = artifact.model.eval()
+    model = artifact.model
+    training = model.training
+    model.eval()
     names = input_names(artifact)
     example = BatchEncoder(artifact.vocabs).encode([["An", "example", "."], ["Two", "."]])
     args = tuple(getattr(example, name) for name in names)
@@ -103,7 +105,7 @@ def export_onnx(artifact: Artifact, target: str | Path | None = None) -> bytes:
     with warnings.catch_warnings(), _quiet_stderr():  # the exporter warns about packed sequences
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _Network(model, names),
+            _Network(model, names).eval(),
             args,
             buffer,
             input_names=names,
@@ -112,6 +114,7 @@ def export_onnx(artifact: Artifact, target: str | Path | None = None) -> bytes:
             opset_version=OPSET,
             dynamo=False,
         )
+    model.train(training)  # the mode the caller left it in
     graph = onnx.load_from_string(buffer.getvalue())
     onnx.helper.set_model_props(
         graph, {"weights_digest": weights_digest(model), "task": artifact.config.task}

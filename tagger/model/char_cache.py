@@ -28,7 +28,7 @@ class CharCache:
             raise ValueError("CharCache needs batches from a BatchEncoder (with types)")
         if batch.generation != self.generation:  # the encoder cleared its type table
             self.generation = batch.generation
-            self.ready = torch.zeros(0, dtype=torch.bool)
+            self.ready.zero_()
         types = batch.types  # (n_types,) type id of each row of batch.chars
         top = int(types.max()) + 1
         if top > len(self.ready):

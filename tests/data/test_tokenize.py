@@ -87,3 +87,41 @@ def test_tokens_are_the_text_without_whitespace(tokenizer: TextTokenizer, text: 
     assert "".join(tokens) == "".join(text.split())
     assert all(sentences)
     assert all(token and token == "".join(token.split()) for token in tokens)
+
+
+def test_long_texts_are_cut_at_whitespace_and_keep_every_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("tagger.data.tokenize.MAX_CHARS", 40)
+    words = [f"word{i}" for i in range(60)]
+    text = " ".join(words)  # 469 characters: twelve pieces
+    (sentences,) = TextTokenizer("en").sentences([text])
+    assert [t for s in sentences for t in s] == words
+
+
+def test_a_text_without_whitespace_is_cut_hard(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tagger.data.tokenize.MAX_CHARS", 10)
+    (sentences,) = TextTokenizer("en").sentences(["x" * 25])
+    assert "".join(t for s in sentences for t in s) == "x" * 25
+
+
+def test_one_result_per_text_around_long_and_blank_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tagger.data.tokenize.MAX_CHARS", 20)
+    texts = ["", "one two three four five six seven eight", "  ", "nine"]
+    results = list(TextTokenizer("en").sentences(texts))
+    assert len(results) == 4
+    assert results[0] == results[2] == []
+    assert [t for s in results[1] for t in s] == texts[1].split()
+    assert results[3] == [["nine"]]
+
+
+def test_spacy_is_renewed_when_its_vocabulary_grows() -> None:
+    tokenizer = TextTokenizer("en")
+    first = tokenizer.nlp
+    tokenizer.max_lexemes = len(first.vocab) + 50  # a blank English pipeline has some already
+    texts = [" ".join(f"w{i}x{j}" for j in range(10)) for i in range(20)]  # 200 new words
+    assert [t for r in tokenizer.sentences(texts) for s in r for t in s] == " ".join(texts).split()
+    assert tokenizer.nlp is first  # renewal happens between calls, never inside one
+    assert list(tokenizer.sentences(["The end ."])) == [[["The", "end", "."]]]
+    assert tokenizer.nlp is not first
+    assert len(tokenizer.nlp.vocab) < len(first.vocab)
