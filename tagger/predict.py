@@ -15,6 +15,8 @@ from tagger.data.schemes import convert
 from tagger.formats import ClassifiedText, TaggedSentence
 from tagger.io import Artifact, read_artifact
 
+MAX_BATCH_TOKENS = 6144  # padded tokens per batch: bounds activation memory on long sentences
+
 
 class Predictor:
     """Tags token lists or raw text with a trained model, in batches of similar length."""
@@ -32,6 +34,7 @@ class Predictor:
         (onnxruntime on `onnx_path`, or on a graph exported now)."""
         self.artifact = artifact
         self.batch_size = batch_size
+        self.max_tokens = MAX_BATCH_TOKENS
         self.scheme = scheme  # NER output scheme
         self.encoder = BatchEncoder(artifact.vocabs)
         self.network = network(artifact, backend, int8, onnx_path)
@@ -94,7 +97,7 @@ class Predictor:
         head = self.artifact.model.eval().head
         nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
         lengths = [len(sentences[i]) for i in nonempty]
-        for group in length_batches(lengths, self.batch_size):
+        for group in length_batches(lengths, self.batch_size, max_tokens=self.max_tokens):
             indices = [nonempty[k] for k in group]
             batch = self.encoder.encode([sentences[i] for i in indices])
             out = self.network(batch)  # (batch, time, n_labels) or (batch, n_labels)

@@ -175,12 +175,27 @@ def _grown(table: torch.Tensor, rows: int, fill: int) -> torch.Tensor:
 
 
 def length_batches(
-    lengths: Sequence[int], batch_size: int, rng: random.Random | None = None
+    lengths: Sequence[int],
+    batch_size: int,
+    rng: random.Random | None = None,
+    max_tokens: int | None = None,
 ) -> list[list[int]]:
-    """Indices grouped into batches of similar length; shuffled (ties and order) when rng given."""
+    """Indices grouped into batches of similar length; shuffled (ties and order) when rng given.
+
+    A batch holds at most `batch_size` sentences and, with `max_tokens`, at most that many
+    padded tokens (longest length x sentences; a longer sentence goes alone): this bounds
+    the memory the network's activations take, whatever the input.
+    """
     keys = [(n, rng.random() if rng else 0.0, i) for i, n in enumerate(lengths)]
-    order = [i for _, _, i in sorted(keys)]
-    batches = [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
+    batches: list[list[int]] = [[]]
+    for n, _, i in sorted(keys):  # ascending: the newest sentence is the batch's longest
+        batch = batches[-1]
+        full = len(batch) >= batch_size
+        if batch and (full or (max_tokens is not None and n * (len(batch) + 1) > max_tokens)):
+            batches.append(batch := [])
+        batch.append(i)
+    if not batches[0]:
+        return []
     if rng is not None:
         rng.shuffle(batches)
     return batches

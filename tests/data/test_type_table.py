@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tagger.config import ModelConfig
-from tagger.data.batching import Batch, BatchEncoder
+from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, casing
 from tagger.model.build import build_model
 
@@ -204,3 +204,19 @@ def test_table_grows_past_its_first_capacity() -> None:
     for sentences in [many[:1], many[1:], [["w5", "w2099", "dog"]]]:
         assert_matches(encoder.encode(sentences), reference(vocabs, sentences))
     assert len(encoder._index) == 2101
+
+
+def test_length_batches_bound_padded_tokens() -> None:
+    lengths = [3, 50, 4, 200, 5, 48, 3, 9000]
+    batches = length_batches(lengths, batch_size=4, max_tokens=100)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        longest = max(lengths[i] for i in batch)
+        assert len(batch) <= 4
+        assert longest * len(batch) <= 100 or len(batch) == 1  # a long sentence goes alone
+    assert [7] in batches and [3] in batches
+    assert length_batches([], 4, max_tokens=100) == []
+
+
+def test_length_batches_without_token_bound_cut_by_count() -> None:
+    assert length_batches([5, 1, 3, 2, 4], batch_size=2) == [[1, 3], [2, 4], [0]]
