@@ -25,6 +25,14 @@ DataDir = Annotated[
     typer.Option("--data-dir", envvar="TAGGER_DATA_DIR", help="Folder holding catalog corpora."),
 ]
 
+Backend = Annotated[str, typer.Option(help="Run the network with torch or onnx (onnxruntime).")]
+Int8 = Annotated[
+    bool, typer.Option("--int8", help="Torch backend: int8 dynamic quantization (faster).")
+]
+OnnxFile = Annotated[
+    Path | None, typer.Option("--onnx", help="With --backend onnx: a file from `tagger export`.")
+]
+
 
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
@@ -74,13 +82,16 @@ def evaluate_cli(
     columns: Annotated[str, typer.Option(help="WORD,TAG column indices of a CoNLL file.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     data_dir: DataDir = None,
+    backend: Backend = "torch",
+    int8: Int8 = False,
+    onnx: OnnxFile = None,
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.evaluate import evaluate_corpus, format_report
     from tagger.predict import Predictor
 
     try:
-        predictor = Predictor.load(model)
+        predictor = Predictor.load(model, backend=backend, int8=int8, onnx_path=onnx)
         scores = evaluate_corpus(predictor, corpus, split, fmt, columns, data_dir)
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
         _fail(str(err))
@@ -135,16 +146,9 @@ def tag_cli(
     split_sentences: Annotated[
         bool, typer.Option("--split-sentences", help="Sentence models: one result per sentence.")
     ] = False,
-    backend: Annotated[
-        str, typer.Option(help="Run the network with torch or onnx (onnxruntime).")
-    ] = "torch",
-    int8: Annotated[
-        bool, typer.Option("--int8", help="Torch backend: int8 dynamic quantization (faster).")
-    ] = False,
-    onnx: Annotated[
-        Path | None,
-        typer.Option("--onnx", help="With --backend onnx: a file from `tagger export`."),
-    ] = None,
+    backend: Backend = "torch",
+    int8: Int8 = False,
+    onnx: OnnxFile = None,
     processes: Annotated[
         int, typer.Option(help="Worker processes, one torch thread each (bulk tagging).")
     ] = 1,

@@ -184,3 +184,13 @@ def test_processes_with_onnx_is_an_error(model: Path, tokens_file: Path) -> None
     result = invoke("tag", model, tokens_file, "--backend", "onnx", "--processes", "2")
     assert result.exit_code == 1
     assert "error: --processes works with the torch backend" in result.output
+
+
+@pytest.mark.parametrize("options", [["--int8"], ["--backend", "onnx"]])
+def test_evaluate_with_int8_or_onnx(model: Path, options: list[str]) -> None:
+    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    dev = config["data"]["dev"]
+    base = invoke("evaluate", model, dev, "--json")
+    other = invoke("evaluate", model, dev, "--json", *options)
+    assert base.exit_code == 0 and other.exit_code == 0, other.output
+    assert json.loads(other.stdout)["accuracy"] == json.loads(base.stdout)["accuracy"] == 1.0
