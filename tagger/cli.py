@@ -208,12 +208,15 @@ def to_spacy_cli(
     base: Annotated[
         str, typer.Option(help="Add the components to this pipeline instead of a blank one.")
     ] = "",
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Components run int8 dynamic quantization.")
+    ] = False,
 ) -> None:
     """Write a spaCy pipeline (tokenizer, sentencizer, one component per model)."""
     from tagger.to_spacy import to_spacy
 
     try:
-        nlp = to_spacy(models, output, lang, base)
+        nlp = to_spacy(models, output, lang, base, int8)
     except (FileNotFoundError, ValueError, OSError) as err:
         _fail(str(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))

@@ -28,17 +28,25 @@ UPOS = frozenset(
 @Language.factory(
     "bilstm_tagger",
     assigns=["token.pos", "token.tag", "doc.ents", "doc.cats"],
-    default_config={"model": "", "batch_size": 256, "overwrite": True, "target": ""},
+    default_config={"model": "", "batch_size": 256, "overwrite": True, "target": "", "int8": False},
     default_score_weights={"pos_acc": None, "tag_acc": None, "ents_f": None, "cats_score": None},
 )
 def make_bilstm_tagger(
-    nlp: Language, name: str, model: str, batch_size: int, overwrite: bool, target: str
+    nlp: Language,
+    name: str,
+    model: str,
+    batch_size: int,
+    overwrite: bool,
+    target: str,
+    int8: bool,
 ) -> BiLSTMComponent:
     """`model`: a tagger model folder (loaded on first use, or from the pipeline folder);
-    `target`: "pos" or "tag" for POS models ("" = pos for UPOS labels, else tag)."""
+    `target`: "pos" or "tag" for POS models ("" = pos for UPOS labels, else tag);
+    `int8`: run the network with int8 dynamic quantization (faster; the saved weights
+    stay fp32)."""
     if not Span.has_extension(SCORE_EXTENSION):
         Span.set_extension(SCORE_EXTENSION, default=None)
-    return BiLSTMComponent(nlp, name, model, batch_size, overwrite, target)
+    return BiLSTMComponent(nlp, name, model, batch_size, overwrite, target, int8)
 
 
 class BiLSTMComponent:
@@ -46,7 +54,14 @@ class BiLSTMComponent:
     into doc.cats. `predict` returns guesses and changes nothing; `set_annotations` writes."""
 
     def __init__(
-        self, nlp: Language, name: str, model: str, batch_size: int, overwrite: bool, target: str
+        self,
+        nlp: Language,
+        name: str,
+        model: str,
+        batch_size: int,
+        overwrite: bool,
+        target: str,
+        int8: bool = False,
     ) -> None:
         if target not in ("", "pos", "tag"):
             raise ValueError(f"bilstm_tagger: target is 'pos', 'tag' or '', got {target!r}")
@@ -56,6 +71,7 @@ class BiLSTMComponent:
         self.batch_size = batch_size
         self.overwrite = overwrite
         self.target = target
+        self.int8 = int8
         self._predictor: Any = None
 
     @property
@@ -69,7 +85,9 @@ class BiLSTMComponent:
                     f"bilstm_tagger {self.name!r}: no model loaded and model folder "
                     f"{self.model_path!r} not found"
                 )
-            self._predictor = Predictor.load(self.model_path, batch_size=self.batch_size)
+            self._predictor = Predictor.load(
+                self.model_path, batch_size=self.batch_size, int8=self.int8
+            )
             _one_thread_in_forked_children()
         return self._predictor
 
@@ -171,7 +189,7 @@ class BiLSTMComponent:
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> BiLSTMComponent:
         from tagger.predict import Predictor
 
-        self._predictor = Predictor.load(path, batch_size=self.batch_size)
+        self._predictor = Predictor.load(path, batch_size=self.batch_size, int8=self.int8)
         _one_thread_in_forked_children()
         return self
 

@@ -14,10 +14,12 @@ from tagger.io import read_artifact
 PIPE_NAMES = {"pos": "bilstm_tagger", "ner": "bilstm_ner", "sentiment": "bilstm_textcat"}
 
 
-def build_pipeline(models: Sequence[str | Path], lang: str = "", base: str | Path = "") -> Language:
+def build_pipeline(
+    models: Sequence[str | Path], lang: str = "", base: str | Path = "", int8: bool = False
+) -> Language:
     """spaCy's tokenizer for `lang` plus a sentencizer (or the `base` pipeline), then the models.
 
-    `lang` defaults to the first model's language.
+    `lang` defaults to the first model's language; `int8` sets each component's int8 option.
     """
     tasks = [read_artifact(m).config for m in models]
     if base:
@@ -31,14 +33,19 @@ def build_pipeline(models: Sequence[str | Path], lang: str = "", base: str | Pat
         while name in nlp.pipe_names:
             name = f"{PIPE_NAMES.get(config.task, 'bilstm')}_{number}"
             number += 1
-        nlp.add_pipe("bilstm_tagger", name=name, config={"model": str(Path(path).resolve())})
+        settings = {"model": str(Path(path).resolve()), "int8": int8}
+        nlp.add_pipe("bilstm_tagger", name=name, config=settings)
     return nlp
 
 
 def to_spacy(
-    models: Sequence[str | Path], output: str | Path, lang: str = "", base: str | Path = ""
+    models: Sequence[str | Path],
+    output: str | Path,
+    lang: str = "",
+    base: str | Path = "",
+    int8: bool = False,
 ) -> Language:
     """Build the pipeline and save it; the folder loads with spacy.load, models included."""
-    nlp = build_pipeline(models, lang, base)
+    nlp = build_pipeline(models, lang, base, int8)
     nlp.to_disk(output)
     return nlp

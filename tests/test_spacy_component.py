@@ -727,3 +727,21 @@ def build_wheel(pipeline_dir: Path, out_dir: Path) -> Path:
         subprocess.run(pip, check=True, capture_output=True, timeout=120)
     (wheel,) = (source / "dist").glob("*.whl")
     return wheel
+
+
+def test_to_spacy_int8_components_quantize_and_survive_a_reload(
+    pos_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "pipeline"
+    result = RUNNER.invoke(app, ["to-spacy", str(pos_model), "--output", str(out), "--int8"])
+    assert result.exit_code == 0, result.output
+    nlp = spacy.load(out)
+    component = nlp.get_pipe("bilstm_tagger")
+    assert component.int8
+    doc = nlp(POS_TEXT)
+    rnn = component.predictor.network.model.encoder.rnn
+    assert type(rnn).__module__.startswith("torch.ao.nn.quantized")
+    expected = Predictor.load(pos_model, int8=True).predict([[t.text for t in doc]])
+    assert [[t.pos_ for t in doc]] == expected
+    weights = (out / "bilstm_tagger" / "model.safetensors").read_bytes()
+    assert weights == (pos_model / "model.safetensors").read_bytes()  # saved in fp32
