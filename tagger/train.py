@@ -38,6 +38,8 @@ from tagger.io import Artifact, library_versions, read_artifact
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
 
+TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
+
 
 def build_vocabs(
     config: Config, tokens: list[list[str]], labels: list[str]
@@ -129,7 +131,7 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.optimizer, mode="max", factor=t.lr_factor, patience=t.lr_patience, min_lr=t.min_lr
         )
-        self.encoder = BatchEncoder(vocabs)
+        self.encoder = BatchEncoder(vocabs, max_types=TRAINING_TYPES)
         self.sentence_level = config.task in SENTENCE_TASKS
 
     def artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import torch
 
 from tagger.data.vocab import Vocabs, casing, normalize
+from tagger.memory import release_freed_memory
 
 MAX_WORD_CHARS = 30  # longer words keep their first and last 15 characters
-MAX_TYPES = 50_000  # the encoder forgets every word type past this many, so memory stays flat
+MAX_TYPES = 20_000  # the encoder forgets every word type past this many, so memory stays flat
 
 
 @dataclass
@@ -66,6 +67,7 @@ class BatchEncoder:
         """The type id of every token, sentence after sentence; new words are added."""
         if self._rows > self.max_types:
             self._clear()
+            release_freed_memory()
         get = self._index.get
         flat = [get(w, -1) for sentence in sentences for w in sentence]
         if -1 in flat:

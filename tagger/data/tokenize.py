@@ -11,13 +11,15 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
+from tagger.memory import release_freed_memory
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
 
 MAX_CHARS = 100_000  # longer texts are tokenized in pieces cut at whitespace
-MAX_LEXEMES = 200_000  # spaCy's vocabulary grows with every new word; start afresh past this
+MAX_LEXEMES = 50_000  # spaCy's vocabulary grows with every new word; start afresh past this
 
 
 class TextTokenizer:
@@ -43,6 +45,7 @@ class TextTokenizer:
         """For each text, its sentences as lists of tokens; `[]` for a blank text."""
         if len(self.nlp.vocab) > self.max_lexemes:
             self._load()
+            release_freed_memory()
         pieces = ((piece, k) for k, text in enumerate(texts) for piece in _pieces(text))
         docs = self.nlp.pipe(pieces, batch_size=batch_size, as_tuples=True)
         for _, group in groupby(docs, key=itemgetter(1)):
