@@ -91,7 +91,10 @@ def _quiet_stderr() -> Iterator[None]:
 
 def export_onnx(artifact: Artifact, target: str | Path | None = None) -> bytes:
     """The ONNX graph of `artifact`'s network as bytes; also written to `target` if given."""
-    import onnx
+    try:
+        import onnx
+    except ImportError:
+        raise ValueError("ONNX export needs the onnx package: pip install 'tagger[onnx]'") from None
 
     model = artifact.model
     training = model.training

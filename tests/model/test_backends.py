@@ -260,3 +260,20 @@ def test_int8_leaves_the_fp32_model_alone() -> None:
     assert isinstance(predictor.network, TorchNetwork)
     assert predictor.network.model is not artifact.model
     assert weights_digest(artifact.model) == before
+
+
+def test_export_without_onnx_installed_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_onnx(name: str, *args: object, **kwargs: object) -> object:
+        if name == "onnx":
+            raise ImportError("No module named 'onnx'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnx)
+    with pytest.raises(ValueError, match=r"pip install 'tagger\[onnx\]'"):
+        export_onnx(None)  # type: ignore[arg-type]
