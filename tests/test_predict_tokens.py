@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterator
 
 import pytest
 import torch
@@ -86,3 +87,28 @@ def test_tag_tokens_returns_the_given_tokens(
 def test_tag_texts_uses_the_model_language(predictor: Predictor) -> None:
     list(predictor.tag_texts(["x"]))
     assert predictor._tokenizer is not None and predictor._tokenizer.lang == "en"
+
+
+def test_tag_lines_streams_input_and_output(predictor: Predictor) -> None:
+    """Output of the first block is written before the input is read much further."""
+    from tagger.tag import BLOCK_LINES, tag_lines
+
+    consumed = 0
+    at_first_write: list[int] = []
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for i in range(5 * BLOCK_LINES):
+            consumed += 1
+            yield f"the dog {i} ."
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            if not at_first_write:
+                at_first_write.append(consumed)
+            return super().write(text)
+
+    out = Out()
+    tag_lines(predictor, lines(), out, "text")
+    assert at_first_write and at_first_write[0] <= 2 * BLOCK_LINES
+    assert out.getvalue().count("\n") == 5 * BLOCK_LINES
