@@ -6,6 +6,7 @@ one token, in order and unchanged; whitespace is dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 
 MAX_CHARS = 100_000  # longer texts are tokenized in pieces cut at whitespace
+_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)  # greedy: ends after the last whitespace
 MAX_LEXEMES = 50_000  # spaCy's vocabulary grows with every new word; start afresh past this
 
 
@@ -55,8 +57,8 @@ class TextTokenizer:
 def _pieces(text: str) -> Iterator[str]:
     """`text`, or for a text over MAX_CHARS, consecutive pieces of it cut after whitespace."""
     while len(text) > MAX_CHARS:
-        cut = max(text.rfind(" ", 0, MAX_CHARS), text.rfind("\n", 0, MAX_CHARS)) + 1
-        cut = cut or MAX_CHARS  # no whitespace at all: a hard cut is all there is
+        last_space = _UP_TO_LAST_SPACE.match(text, 0, MAX_CHARS)
+        cut = last_space.end() if last_space else MAX_CHARS  # no whitespace: a hard cut
         yield text[:cut]
         text = text[cut:]
     yield text

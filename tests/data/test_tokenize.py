@@ -125,3 +125,11 @@ def test_spacy_is_renewed_when_its_vocabulary_grows() -> None:
     assert list(tokenizer.sentences(["The end ."])) == [[["The", "end", "."]]]
     assert tokenizer.nlp is not first
     assert len(tokenizer.nlp.vocab) < len(first.vocab)
+
+
+@pytest.mark.parametrize("space", ["\t", "\u00a0", "\u3000", "\r"])
+def test_long_texts_are_cut_at_any_whitespace(monkeypatch: pytest.MonkeyPatch, space: str) -> None:
+    monkeypatch.setattr("tagger.data.tokenize.MAX_CHARS", 40)
+    words = [f"word{i}" for i in range(60)]
+    (sentences,) = TextTokenizer("en").sentences([space.join(words)])
+    assert [t for s in sentences for t in s] == words
