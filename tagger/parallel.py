@@ -24,8 +24,9 @@ def ordered_map(
         return
     global _WORK
     _WORK = fn
+    one_torch_thread_in_forked_children()
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes, initializer=_one_thread) as pool:
+    with context.Pool(processes) as pool:
         pending: deque = deque()
         for item in items:
             pending.append(pool.apply_async(_call, (item,)))
@@ -35,10 +36,21 @@ def ordered_map(
             yield pending.popleft().get()
 
 
-def _one_thread() -> None:
-    import torch
+_FORK_HOOK = False
 
-    torch.set_num_threads(1)
+
+def one_torch_thread_in_forked_children() -> None:
+    """Forked children run torch on one thread: N workers share N cores, and torch's OpenMP
+    pool, once used with several threads, deadlocks in a forked child (nlp.pipe with
+    n_process forks too)."""
+    global _FORK_HOOK
+    if not _FORK_HOOK:
+        import os
+
+        import torch
+
+        os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
+        _FORK_HOOK = True
 
 
 def _call(item: Any) -> Any:

@@ -78,17 +78,12 @@ class BiLSTMComponent:
     def predictor(self) -> Any:
         """The Predictor; read from `model` on first use unless from_disk/from_bytes set it."""
         if self._predictor is None:
-            from tagger.predict import Predictor
-
             if not self.model_path or not Path(self.model_path).is_dir():
                 raise ValueError(
                     f"bilstm_tagger {self.name!r}: no model loaded and model folder "
                     f"{self.model_path!r} not found"
                 )
-            self._predictor = Predictor.load(
-                self.model_path, batch_size=self.batch_size, int8=self.int8
-            )
-            _one_thread_in_forked_children()
+            self._load(self.model_path)
         return self._predictor
 
     @property
@@ -187,11 +182,15 @@ class BiLSTMComponent:
         write_artifact(path, self.predictor.artifact)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> BiLSTMComponent:
+        self._load(path)
+        return self
+
+    def _load(self, path: str | Path) -> None:
+        from tagger.parallel import one_torch_thread_in_forked_children
         from tagger.predict import Predictor
 
         self._predictor = Predictor.load(path, batch_size=self.batch_size, int8=self.int8)
-        _one_thread_in_forked_children()
-        return self
+        one_torch_thread_in_forked_children()
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -209,19 +208,3 @@ class BiLSTMComponent:
             return self.from_disk(tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-_FORK_HOOK = False
-
-
-def _one_thread_in_forked_children() -> None:
-    """nlp.pipe(n_process=N) forks workers; torch's OpenMP pool, once used with several
-    threads, deadlocks in a forked child. Children therefore run torch on one thread."""
-    global _FORK_HOOK
-    if not _FORK_HOOK:
-        import os
-
-        import torch
-
-        os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
-        _FORK_HOOK = True

@@ -297,3 +297,10 @@ def tiny_sentiment_config() -> Callable[..., Config]:
 def toy_sentiment() -> Callable[[str], list[tuple[str, str]]]:
     """`toy_sentiment("dev")` -> the (label, text) pairs tiny_sentiment_config writes."""
     return lambda split: sentiment_examples(*SENTIMENT_SPLITS[split])
+
+
+@pytest.fixture
+def no_tagger_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test sees no TAGGER_* variables of the machine it runs on (CLI modules use it)."""
+    for name in ("TAGGER_CATALOG", "TAGGER_DATA_DIR", "TAGGER_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)

@@ -49,11 +49,7 @@ def write_config(folder: Path, train: Path, dev: Path, extra: str = "") -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no TAGGER_* variables of the machine they run on."""
-    for name in ("TAGGER_CATALOG", "TAGGER_DATA_DIR", "TAGGER_CACHE_DIR"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_tagger_env")
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,7 @@ def invoke(*args: str | Path) -> Result:
     return RUNNER.invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no TAGGER_* variables of the machine they run on."""
-    for name in ("TAGGER_CATALOG", "TAGGER_DATA_DIR", "TAGGER_CACHE_DIR"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_tagger_env")
 
 
 @pytest.fixture(scope="module")

@@ -39,11 +39,7 @@ def toml_of(config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no TAGGER_* variables of the machine they run on."""
-    for name in ("TAGGER_CATALOG", "TAGGER_DATA_DIR", "TAGGER_CACHE_DIR"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_tagger_env")
 
 
 @pytest.fixture(scope="module")

@@ -68,15 +68,12 @@ class BatchEncoder:
         if self._rows > self.max_types:
             self._clear()
             release_freed_memory()
+        words = [w for sentence in sentences for w in sentence]
         get = self._index.get
-        flat = [get(w, -1) for sentence in sentences for w in sentence]
-        if -1 in flat:
-            k = 0
-            for sentence in sentences:
-                for w in sentence:
-                    if flat[k] < 0:
-                        flat[k] = self._index.get(w) or self._add(w)
-                    k += 1
+        flat = [get(w, 0) for w in words]  # 0 is the padding row: no word has it
+        if 0 in flat:
+            for k in [k for k, row in enumerate(flat) if row == 0]:
+                flat[k] = get(words[k]) or self._add(words[k])  # a repeated new word: added once
             self._flush()
         return flat
 
@@ -91,9 +88,9 @@ class BatchEncoder:
         end = self._rows + len(words)
         if end > len(self._features):
             size = max(end, 2 * len(self._features))
-            self._features = _grown(self._features, size, 0)
-            self._chars = _grown(self._chars, size, 0)
-            self._char_lengths = _grown(self._char_lengths, size, 1)
+            self._features = grown(self._features, size)
+            self._chars = grown(self._chars, size)
+            self._char_lengths = grown(self._char_lengths, size, fill=1)
         vocabs = self.vocabs
         features, char_rows = [], []
         for word in words:
@@ -169,7 +166,7 @@ def _first_seen(token_types: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Te
     return distinct[order], rows
 
 
-def _grown(table: torch.Tensor, rows: int, fill: int) -> torch.Tensor:
+def grown(table: torch.Tensor, rows: int, fill: int = 0) -> torch.Tensor:
     """`table` with `rows` rows, the new ones set to `fill`."""
     grown = torch.full((rows, *table.shape[1:]), fill, dtype=table.dtype)
     grown[: len(table)] = table

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from tagger.data.batching import Batch
+from tagger.data.batching import Batch, grown
 
 
 class CharCache:
@@ -33,17 +33,11 @@ class CharCache:
         top = int(types.max()) + 1
         if top > len(self.ready):
             size = max(top, 2 * len(self.ready), 1024)
-            self.vectors = _grown(self.vectors, size)
-            self.ready = _grown(self.ready, size)
+            self.vectors = grown(self.vectors, size)
+            self.ready = grown(self.ready, size)
         missing = ~self.ready[types]
         if bool(missing.any()):
             new = types[missing]
             self.vectors[new] = self.chars(batch.chars[missing], batch.char_lengths[missing])
             self.ready[new] = True
         return self.vectors[types][batch.char_index]
-
-
-def _grown(table: torch.Tensor, rows: int) -> torch.Tensor:
-    grown = torch.zeros((rows, *table.shape[1:]), dtype=table.dtype)
-    grown[: len(table)] = table
-    return grown
