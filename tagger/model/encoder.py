@@ -6,6 +6,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from tagger.model.lstm_inference import Weights, bilstm_forward, gate_weights
+
 
 class BiLSTMEncoder(nn.Module):
     """(batch, time, in) -> (batch, time, 2*hidden); [..., :hidden] reads left to right."""
@@ -23,8 +25,12 @@ class BiLSTMEncoder(nn.Module):
         )
         self.hidden = hidden
         self.out_dim = 2 * hidden
+        self.fused_inference = True  # tagger.model.lstm_inference when no gradients are kept
+        self._gate_weights: tuple[tuple, Weights] | None = None
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        if self.inference_path(x):
+            return bilstm_forward(self.gate_weights(), x, lengths)
         time = x.shape[1]
         packed = pack_padded_sequence(
             x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False
@@ -32,3 +38,26 @@ class BiLSTMEncoder(nn.Module):
         out, _ = self.rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=time)
         return out  # (batch, time, 2*hidden)
+
+    def inference_path(self, x: torch.Tensor) -> bool:
+        """Whether this call may take lstm_inference: fp32 LSTM on CPU, no autograd, no export."""
+        return (
+            self.fused_inference
+            and type(self.rnn) is nn.LSTM
+            and self.rnn.proj_size == 0
+            and not self.training
+            and not torch.is_grad_enabled()
+            and x.device.type == "cpu"
+            and x.dtype == torch.float32
+            and x.numel() > 0
+            and not torch.jit.is_tracing()
+            and not torch.jit.is_scripting()
+            and not torch.onnx.is_in_onnx_export()
+        )
+
+    def gate_weights(self) -> Weights:
+        """lstm_inference's layout of the weights, rebuilt whenever a parameter changed."""
+        key = tuple((p.data_ptr(), p._version) for p in self.rnn.parameters())
+        if self._gate_weights is None or self._gate_weights[0] != key:
+            self._gate_weights = (key, gate_weights(self.rnn))
+        return self._gate_weights[1]

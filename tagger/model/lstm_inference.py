@@ -1,0 +1,206 @@
+"""The BiLSTM forward at inference: batched input products, one loop per direction.
+
+torch's packed LSTM does, per direction and time step, a small input product, a small
+hidden product and about ten separate gate operations, each on freshly allocated
+memory. Here, per layer:
+
+- the input-to-gate products of every token, with the bias folded in as a column of
+  ones, are one large matrix product per direction;
+- each direction then steps through time with one in-place hidden product and five
+  in-place gate operations on reused buffers (the backward direction reads each
+  sentence mirrored, so both walk the same time-major packed rows);
+- with two or more torch threads the two directions run at once, one thread each,
+  instead of splitting every small product between threads.
+
+The weights and the arithmetic are nn.LSTM's, so outputs equal it up to float
+rounding (tests/model/test_lstm_inference.py). BiLSTMEncoder uses this only without
+gradients; training and ONNX export keep nn.LSTM.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+from torch import nn
+
+Weights = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([W_ih^T ; bias], W_hh^T)
+
+
+def gate_weights(lstm: nn.LSTM) -> Weights:
+    """Per layer, both directions stacked: ([W_ih^T ; b_ih + b_hh], W_hh^T).
+
+    Gates are reordered from torch's i f g o to i f o g, so the three sigmoid gates
+    are one contiguous slice.
+    """
+    hidden = lstm.hidden_size
+
+    def reordered(w: torch.Tensor) -> torch.Tensor:
+        i, f, g, o = w.split(hidden)
+        return torch.cat([i, f, o, g])
+
+    layers = []
+    for layer in range(lstm.num_layers):
+        ih, hh = [], []
+        for suffix in ("", "_reverse"):
+            name = f"l{layer}{suffix}"
+            bias = torch.zeros(4 * hidden)
+            if lstm.bias:
+                bias = getattr(lstm, f"bias_ih_{name}") + getattr(lstm, f"bias_hh_{name}")
+            w_ih = reordered(getattr(lstm, f"weight_ih_{name}")).t()
+            ih.append(torch.cat([w_ih, reordered(bias).unsqueeze(0)]))
+            hh.append(reordered(getattr(lstm, f"weight_hh_{name}")).t())
+        layers.append((torch.stack(ih).detach(), torch.stack(hh).contiguous().detach()))
+    return layers
+
+
+def packing(lengths: torch.Tensor) -> tuple[list[int], torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Time-major packed order of a batch sorted by length, longest first.
+
+    Step t's tokens are the rows offsets[t] : offsets[t] + active[t], sentence by
+    sentence. Returns active, each row's (sentence, position), and `mirror`: the row of
+    the same sentence's position len - 1 - t, where the backward direction reads it.
+    """
+    steps = int(lengths[0])
+    grid = torch.arange(steps).unsqueeze(1) < lengths.unsqueeze(0)  # (steps, batch)
+    position, sentence = grid.nonzero(as_tuple=True)
+    counts = grid.sum(dim=1)
+    offsets = torch.cumsum(counts, 0) - counts
+    mirror = offsets[lengths[sentence] - 1 - position] + sentence
+    return counts.tolist(), sentence, position, mirror
+
+
+class Workspace(threading.local):
+    """Buffers reused from call to call, one set per thread.
+
+    A fresh allocation of tens of MB costs a page fault per 4 KB on first touch, about
+    as much time as the gate arithmetic. The buffers grow to the largest batch seen.
+    """
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, torch.Tensor] = {}
+
+    def get(self, name: str, shape: tuple[int, ...]) -> torch.Tensor:
+        size = 1
+        for n in shape:
+            size *= n
+        buffer = self.buffers.get(name)
+        if buffer is None or buffer.numel() < size:
+            buffer = self.buffers[name] = torch.empty(size)
+        return buffer[:size].view(shape)
+
+    def rows(self, name: str, tokens: int, width: int) -> torch.Tensor:
+        """(2, tokens, width + 1): [0] forward-order rows, [1] mirrored; last column 1.
+
+        Rows are padded to 64 bytes so every matrix product reads aligned rows.
+        """
+        stride = -(-(width + 1) // 16) * 16
+        buffer = self.get(name, (2, tokens, stride))[..., : width + 1]
+        buffer[..., width] = 1
+        return buffer
+
+
+_workspace = Workspace()
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _second_thread() -> ThreadPoolExecutor:
+    """One worker thread for the backward direction; a fresh one after a fork."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tagger-lstm"))
+    return _pool[1]
+
+
+CHUNK_ROWS = 512  # input products are made this many rows ahead: still in cache when used
+
+
+def _direction(
+    inputs: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    gates: torch.Tensor,
+    states: torch.Tensor,
+    cell: torch.Tensor,
+    scratch: torch.Tensor,
+    active: list[int],
+    threads: int | None = None,
+) -> None:
+    """One direction through time: input rows (tokens, in + 1) in, states (tokens, h) out."""
+    if threads is not None:
+        torch.set_num_threads(threads)
+    hidden = w_hh.shape[0]
+    ready = 0
+    with torch.inference_mode():
+        start = previous = 0
+        for t, b in enumerate(active):
+            if start + b > ready:
+                end = min(max(start + b, ready + CHUNK_ROWS), len(inputs))
+                torch.mm(inputs[ready:end], w_ih, out=gates[ready:end])
+                ready = end
+            g = gates[start : start + b]
+            if t:
+                g.addmm_(states[previous : previous + b], w_hh)
+            g[:, : 3 * hidden].sigmoid_()
+            g[:, 3 * hidden :].tanh_()
+            i, f, o, candidate = g.split(hidden, dim=1)
+            c = cell[:b]
+            if t:
+                c.mul_(f).addcmul_(i, candidate)
+            else:
+                torch.mul(i, candidate, out=c)
+            torch.tanh(c, out=scratch[:b])
+            torch.mul(o, scratch[:b], out=states[start : start + b])
+            previous, start = start, start + b
+
+
+def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """(batch, time, in) -> (batch, time, 2*hidden), zeros past each sentence's length.
+
+    Lengths under 1 count as 1, as in BiLSTMEncoder.
+    """
+    with torch.inference_mode():  # the workspace holds inference tensors
+        batch, time, width = x.shape
+        hidden = weights[0][1].shape[1]
+        lengths = lengths.clamp(min=1)
+        order = torch.argsort(lengths, descending=True, stable=True)
+        active, sentence, position, mirror = packing(lengths[order])
+        tokens = len(sentence)
+        flat = order[sentence] * time + position  # each row's place in (batch * time)
+        space = _workspace
+        inputs = space.rows("layer_0", tokens, width)
+        torch.index_select(x.reshape(-1, width), 0, flat, out=inputs[0, :, :width])
+        torch.index_select(inputs[0, :, :width], 0, mirror, out=inputs[1, :, :width])
+        cell = space.get("cell", (2, batch, hidden))
+        scratch = space.get("scratch", (2, batch, hidden))
+        threads = torch.get_num_threads()
+        for layer, (w_ih, w_hh) in enumerate(weights):
+            gates = space.get("gates", (2, tokens, 4 * hidden))
+            outputs = space.rows(f"layer_{(layer + 1) % 2}", tokens, 2 * hidden)
+            # forward states land in outputs[0][:, :hidden], backward ones in outputs[1][:, hidden:]
+            forward, backward = outputs[0, :, :hidden], outputs[1, :, hidden:-1]
+            steps = [
+                (inputs[d], w_ih[d], w_hh[d], gates[d], s, cell[d], scratch[d], active)
+                for d, s in ((0, forward), (1, backward))
+            ]
+            if threads > 1:
+                torch.set_num_threads(1)
+                try:
+                    other = _second_thread().submit(_direction, *steps[1], 1)
+                    _direction(*steps[0])
+                    other.result()
+                finally:
+                    torch.set_num_threads(threads)
+            else:
+                _direction(*steps[0])
+                _direction(*steps[1])
+            if layer + 1 < len(weights):  # the next layer's rows: [forward ; backward] both ways
+                torch.index_select(backward, 0, mirror, out=outputs[0, :, hidden:-1])
+                torch.index_select(forward, 0, mirror, out=outputs[1, :, :hidden])
+            inputs = outputs
+    out = x.new_zeros(batch * time, 2 * hidden)
+    out[flat, :hidden] = inputs[0, :, :hidden]
+    out[flat[mirror], hidden:] = inputs[1, :, hidden:-1]
+    return out.view(batch, time, 2 * hidden)
