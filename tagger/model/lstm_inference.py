@@ -9,8 +9,8 @@ memory. Here, per layer:
 - each direction then steps through time with one in-place hidden product and five
   in-place gate operations on reused buffers (the backward direction reads each
   sentence mirrored, so both walk the same time-major packed rows);
-- with two or more torch threads the two directions run at once, one thread each,
-  instead of splitting every small product between threads.
+- with two or more torch threads the two directions run at once, each on half the
+  threads, instead of splitting every small product between all of them.
 
 The weights and the arithmetic are nn.LSTM's, so outputs equal it up to float
 rounding (tests/model/test_lstm_inference.py). BiLSTMEncoder uses this only without
@@ -92,14 +92,13 @@ class Workspace(threading.local):
         return buffer[:size].view(shape)
 
     def rows(self, name: str, tokens: int, width: int) -> torch.Tensor:
-        """(2, tokens, width + 1): [0] forward-order rows, [1] mirrored; last column 1.
+        """(2, tokens, width + 1): [0] forward-order rows, [1] mirrored, [..., width] for 1.
 
-        Rows are padded to 64 bytes so every matrix product reads aligned rows.
+        Rows are padded to 64 bytes so every matrix product reads aligned rows. Views of
+        one name share memory whatever their width: set the ones column just before use.
         """
         stride = -(-(width + 1) // 16) * 16
-        buffer = self.get(name, (2, tokens, stride))[..., : width + 1]
-        buffer[..., width] = 1
-        return buffer
+        return self.get(name, (2, tokens, stride))[..., : width + 1]
 
 
 _workspace = Workspace()
@@ -117,7 +116,7 @@ def _second_thread() -> ThreadPoolExecutor:
 CHUNK_ROWS = 512  # input products are made this many rows ahead: still in cache when used
 
 
-def _direction(
+def _recur(
     inputs: torch.Tensor,
     w_ih: torch.Tensor,
     w_hh: torch.Tensor,
@@ -126,34 +125,29 @@ def _direction(
     cell: torch.Tensor,
     scratch: torch.Tensor,
     active: list[int],
-    threads: int | None = None,
 ) -> None:
-    """One direction through time: input rows (tokens, in + 1) in, states (tokens, h) out."""
-    if threads is not None:
-        torch.set_num_threads(threads)
+    """One direction of one layer through time: rows (tokens, in + 1) -> states (tokens, h)."""
     hidden = w_hh.shape[0]
-    ready = 0
-    with torch.inference_mode():
-        start = previous = 0
-        for t, b in enumerate(active):
-            if start + b > ready:
-                end = min(max(start + b, ready + CHUNK_ROWS), len(inputs))
-                torch.mm(inputs[ready:end], w_ih, out=gates[ready:end])
-                ready = end
-            g = gates[start : start + b]
-            if t:
-                g.addmm_(states[previous : previous + b], w_hh)
-            g[:, : 3 * hidden].sigmoid_()
-            g[:, 3 * hidden :].tanh_()
-            i, f, o, candidate = g.split(hidden, dim=1)
-            c = cell[:b]
-            if t:
-                c.mul_(f).addcmul_(i, candidate)
-            else:
-                torch.mul(i, candidate, out=c)
-            torch.tanh(c, out=scratch[:b])
-            torch.mul(o, scratch[:b], out=states[start : start + b])
-            previous, start = start, start + b
+    ready = start = previous = 0
+    for t, b in enumerate(active):
+        if start + b > ready:
+            end = min(max(start + b, ready + CHUNK_ROWS), len(inputs))
+            torch.mm(inputs[ready:end], w_ih, out=gates[ready:end])
+            ready = end
+        g = gates[start : start + b]
+        if t:
+            g.addmm_(states[previous : previous + b], w_hh)
+        g[:, : 3 * hidden].sigmoid_()
+        g[:, 3 * hidden :].tanh_()
+        i, f, o, candidate = g.split(hidden, dim=1)
+        c = cell[:b]
+        if t:
+            c.mul_(f).addcmul_(i, candidate)
+        else:
+            torch.mul(i, candidate, out=c)
+        torch.tanh(c, out=scratch[:b])
+        torch.mul(o, scratch[:b], out=states[start : start + b])
+        previous, start = start, start + b
 
 
 def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -161,46 +155,55 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
 
     Lengths under 1 count as 1, as in BiLSTMEncoder.
     """
+    batch, time, width = x.shape
+    hidden = weights[0][1].shape[1]
+    out = x.new_zeros(batch * time, 2 * hidden)  # an ordinary tensor, whatever the mode
     with torch.inference_mode():  # the workspace holds inference tensors
-        batch, time, width = x.shape
-        hidden = weights[0][1].shape[1]
         lengths = lengths.clamp(min=1)
         order = torch.argsort(lengths, descending=True, stable=True)
         active, sentence, position, mirror = packing(lengths[order])
         tokens = len(sentence)
-        flat = order[sentence] * time + position  # each row's place in (batch * time)
+        forward_rows = order[sentence] * time + position  # each row's place in batch * time
+        places = (forward_rows, forward_rows[mirror])  # and the backward direction's
         space = _workspace
-        inputs = space.rows("layer_0", tokens, width)
-        torch.index_select(x.reshape(-1, width), 0, flat, out=inputs[0, :, :width])
-        torch.index_select(inputs[0, :, :width], 0, mirror, out=inputs[1, :, :width])
+        buffers = [space.rows("layer_0", tokens, width)]
+        for layer in range(len(weights)):
+            buffers.append(space.rows(f"layer_{(layer + 1) % 2}", tokens, 2 * hidden))
+        gates = space.get("gates", (2, tokens, 4 * hidden))
         cell = space.get("cell", (2, batch, hidden))
         scratch = space.get("scratch", (2, batch, hidden))
+        last = len(weights) - 1
+
+        def layer(index: int, d: int, threads: int = 0) -> None:
+            """Direction d of one layer, from gathering its rows to placing its states."""
+            if threads:
+                torch.set_num_threads(threads)
+            with torch.inference_mode():
+                rows, outputs = buffers[index], buffers[index + 1]
+                w_ih, w_hh = weights[index]
+                if index == 0:
+                    torch.index_select(x.reshape(-1, width), 0, places[d], out=rows[d, :, :width])
+                rows[d, :, -1] = 1  # the bias row's input
+                # forward states go to outputs[0][:, :hidden], backward ones to [1][:, hidden:]
+                mine = slice(d * hidden, (d + 1) * hidden)
+                states = outputs[d, :, mine]
+                _recur(rows[d], w_ih[d], w_hh[d], gates[d], states, cell[d], scratch[d], active)
+                if index < last:  # the other direction's rows of the next layer
+                    torch.index_select(states, 0, mirror, out=outputs[1 - d, :, mine])
+                else:
+                    out[:, mine].index_copy_(0, places[d], states)
+
         threads = torch.get_num_threads()
-        for layer, (w_ih, w_hh) in enumerate(weights):
-            gates = space.get("gates", (2, tokens, 4 * hidden))
-            outputs = space.rows(f"layer_{(layer + 1) % 2}", tokens, 2 * hidden)
-            # forward states land in outputs[0][:, :hidden], backward ones in outputs[1][:, hidden:]
-            forward, backward = outputs[0, :, :hidden], outputs[1, :, hidden:-1]
-            steps = [
-                (inputs[d], w_ih[d], w_hh[d], gates[d], s, cell[d], scratch[d], active)
-                for d, s in ((0, forward), (1, backward))
-            ]
-            if threads > 1:
-                torch.set_num_threads(1)
-                try:
-                    other = _second_thread().submit(_direction, *steps[1], 1)
-                    _direction(*steps[0])
-                    other.result()
-                finally:
-                    torch.set_num_threads(threads)
-            else:
-                _direction(*steps[0])
-                _direction(*steps[1])
-            if layer + 1 < len(weights):  # the next layer's rows: [forward ; backward] both ways
-                torch.index_select(backward, 0, mirror, out=outputs[0, :, hidden:-1])
-                torch.index_select(forward, 0, mirror, out=outputs[1, :, :hidden])
-            inputs = outputs
-    out = x.new_zeros(batch * time, 2 * hidden)
-    out[flat, :hidden] = inputs[0, :, :hidden]
-    out[flat[mirror], hidden:] = inputs[1, :, hidden:-1]
+        for index in range(len(weights)):
+            if threads == 1:
+                layer(index, 0)
+                layer(index, 1)
+                continue
+            torch.set_num_threads(threads - threads // 2)
+            try:
+                other = _second_thread().submit(layer, index, 1, threads // 2)
+                layer(index, 0)
+                other.result()
+            finally:
+                torch.set_num_threads(threads)
     return out.view(batch, time, 2 * hidden)

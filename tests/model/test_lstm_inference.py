@@ -13,7 +13,7 @@ from tagger.model.encoder import BiLSTMEncoder
 from tagger.model.lstm_inference import packing
 
 
-@pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
+@pytest.fixture(params=[1, 2, 3], ids=["1-thread", "2-threads", "3-threads"])
 def threads(request: pytest.FixtureRequest) -> Iterator[int]:
     before = torch.get_num_threads()
     torch.set_num_threads(request.param)
@@ -55,6 +55,16 @@ def test_equals_nn_lstm(threads: int, layers: int, lengths: list[int]) -> None:
     torch.testing.assert_close(fused, reference, atol=1e-5, rtol=1e-5)
     for row, n in enumerate(lengths):
         assert not fused[row, max(n, 1) :].any()  # zeros past the end, as pad_packed_sequence
+
+
+@pytest.mark.parametrize("input_dim", [7, 40])
+def test_three_layers_whose_rows_differ_in_width(threads: int, input_dim: int) -> None:
+    """Layer buffers of different row widths share memory: each must keep its bias column."""
+    encoder = make_encoder(input_dim, 12, 3)
+    lengths = torch.tensor([9, 4, 7, 1, 9, 3])
+    x = torch.randn(6, 9, input_dim)
+    reference, fused = both_paths(encoder, x, lengths)
+    torch.testing.assert_close(fused, reference, atol=1e-5, rtol=1e-5)
 
 
 def test_equals_nn_lstm_without_bias_on_a_large_batch(threads: int) -> None:
