@@ -78,26 +78,12 @@ class OnnxNetwork:
 
 
 def quantized(model: nn.Module) -> nn.Module:
-    """A copy with int8 dynamic quantization of every LSTM/GRU and Linear layer.
-
-    The BiLSTM encoder keeps its nn.LSTM and runs lstm_inference with int8 products
-    (the same dynamic quantization, in its faster loop); everything else goes through
-    torch's quantize_dynamic.
-    """
-    model = copy.deepcopy(model).eval()
-    encoder = model.encoder
-    own_loop = encoder.fused_inference and type(encoder.rnn) is nn.LSTM
-    rnn = encoder.rnn
-    if own_loop:
-        encoder.rnn = nn.Identity()  # out of quantize_dynamic's reach
+    """A copy with int8 dynamic quantization of every LSTM/GRU and Linear layer."""
     with warnings.catch_warnings():  # torch.ao points to torchao; the eager API still works
         warnings.simplefilter("ignore")
-        torch.ao.quantization.quantize_dynamic(
-            model, {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8, inplace=True
+        return torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(model).eval(), {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8
         )
-    if own_loop:
-        encoder.rnn, encoder.int8 = rnn, True
-    return model
 
 
 def network(

@@ -26,7 +26,6 @@ class BiLSTMEncoder(nn.Module):
         self.hidden = hidden
         self.out_dim = 2 * hidden
         self.fused_inference = True  # tagger.model.lstm_inference when no gradients are kept
-        self.int8 = False  # its int8 products (backends.quantized); nn.LSTM stays fp32
         self._gate_weights: tuple[tuple, Weights] | None = None
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -58,7 +57,7 @@ class BiLSTMEncoder(nn.Module):
 
     def gate_weights(self) -> Weights:
         """lstm_inference's layout of the weights, rebuilt whenever a parameter changed."""
-        key = (self.int8, *((p.data_ptr(), p._version) for p in self.rnn.parameters()))
+        key = tuple((p.data_ptr(), p._version) for p in self.rnn.parameters())
         if self._gate_weights is None or self._gate_weights[0] != key:
-            self._gate_weights = (key, gate_weights(self.rnn, self.int8))
+            self._gate_weights = (key, gate_weights(self.rnn))
         return self._gate_weights[1]

@@ -21,97 +21,21 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import torch
 from torch import nn
 
+Weights = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([W_ih^T ; bias], W_hh^T)
 
-class Gates:
-    """One direction of one layer in fp32: [W_ih^T ; b_ih + b_hh] and W_hh^T, gates i f o g.
 
-    Gates are reordered from torch's i f g o so the three sigmoid gates are one slice.
+def gate_weights(lstm: nn.LSTM) -> Weights:
+    """Per layer, both directions stacked: ([W_ih^T ; b_ih + b_hh], W_hh^T).
+
+    Gates are reordered from torch's i f g o to i f o g, so the three sigmoid gates
+    are one contiguous slice.
     """
-
-    def __init__(self, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor) -> None:
-        self.hidden = w_hh.shape[1]
-        self.w_ih = torch.cat([w_ih.t(), bias.unsqueeze(0)]).detach()  # (in + 1, 4h)
-        self.w_hh = w_hh.t().contiguous().detach()  # (h, 4h)
-
-    def inputs(self, rows: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """[x ; 1] @ [W_ih^T ; b] for rows of [x ; 1], in `out` or a new tensor."""
-        return torch.mm(rows, self.w_ih, out=out)
-
-    def recurrent(self, states: torch.Tensor, gates: torch.Tensor) -> None:
-        """gates += h @ W_hh^T."""
-        gates.addmm_(states, self.w_hh)
-
-
-class Int8Gates(Gates):
-    """The same in int8: weights quantized per gate row, activations per product (dynamic).
-
-    The products are torch's dynamic quantized linear (torch.ao.nn.quantized.dynamic),
-    the arithmetic of `quantize_dynamic` on nn.LSTM; only the loop around them differs.
-    """
-
-    def __init__(self, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor) -> None:
-        self.hidden = w_hh.shape[1]
-        engine = int8_engine()
-        # fbgemm keeps activations to 7 bits against int16 overflow, as torch's own modules
-        self.reduce_range = engine != "onednn"
-        with quantized_engine(engine):
-            self.w_ih = _int8_linear(w_ih, bias)
-            self.w_hh = _int8_linear(w_hh, None)
-
-    def inputs(self, rows: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        return torch.ops.quantized.linear_dynamic(rows[:, :-1], self.w_ih, self.reduce_range)
-
-    def recurrent(self, states: torch.Tensor, gates: torch.Tensor) -> None:
-        gates.add_(torch.ops.quantized.linear_dynamic(states, self.w_hh, self.reduce_range))
-
-
-def int8_engine() -> str:
-    """oneDNN where the CPU has VNNI (AMX too on recent Xeons), else torch's default.
-
-    Weights packed under oneDNN run with oneDNN whatever the engine is later.
-    """
-    vnni = getattr(torch.cpu, "_is_vnni_supported", lambda: False)()
-    if vnni and "onednn" in torch.backends.quantized.supported_engines:
-        return "onednn"
-    return torch.backends.quantized.engine
-
-
-@contextmanager
-def quantized_engine(engine: str) -> Iterator[None]:
-    before = torch.backends.quantized.engine
-    torch.backends.quantized.engine = engine
-    try:
-        yield
-    finally:
-        torch.backends.quantized.engine = before
-
-
-def _int8_linear(weight: torch.Tensor, bias: torch.Tensor | None) -> object:
-    """Packed int8 weight (symmetric, one scale per output row) for linear_dynamic."""
-    weight = weight.detach().float()
-    scales = (weight.abs().amax(dim=1) / 127).clamp(min=1e-8).double()
-    zeros = torch.zeros(len(weight), dtype=torch.long)
-    with warnings.catch_warnings():  # quantized tensors are deprecated for torchao; work
-        warnings.simplefilter("ignore")
-        q = torch.quantize_per_channel(weight, scales, zeros, 0, torch.qint8)
-    return torch.ops.quantized.linear_prepack(q, None if bias is None else bias.detach())
-
-
-Weights = list[tuple[Gates, Gates]]  # per layer: forward, backward
-
-
-def gate_weights(lstm: nn.LSTM, int8: bool = False) -> Weights:
-    """Per layer, the forward and the backward direction's Gates (Int8Gates with int8)."""
     hidden = lstm.hidden_size
-    kind = Int8Gates if int8 else Gates
 
     def reordered(w: torch.Tensor) -> torch.Tensor:
         i, f, g, o = w.split(hidden)
@@ -119,16 +43,16 @@ def gate_weights(lstm: nn.LSTM, int8: bool = False) -> Weights:
 
     layers = []
     for layer in range(lstm.num_layers):
-        directions = []
+        ih, hh = [], []
         for suffix in ("", "_reverse"):
             name = f"l{layer}{suffix}"
             bias = torch.zeros(4 * hidden)
             if lstm.bias:
                 bias = getattr(lstm, f"bias_ih_{name}") + getattr(lstm, f"bias_hh_{name}")
-            w_ih = reordered(getattr(lstm, f"weight_ih_{name}"))
-            w_hh = reordered(getattr(lstm, f"weight_hh_{name}"))
-            directions.append(kind(w_ih, w_hh, reordered(bias)))
-        layers.append((directions[0], directions[1]))
+            w_ih = reordered(getattr(lstm, f"weight_ih_{name}")).t()
+            ih.append(torch.cat([w_ih, reordered(bias).unsqueeze(0)]))
+            hh.append(reordered(getattr(lstm, f"weight_hh_{name}")).t())
+        layers.append((torch.stack(ih).detach(), torch.stack(hh).contiguous().detach()))
     return layers
 
 
@@ -194,7 +118,8 @@ CHUNK_ROWS = 512  # input products are made this many rows ahead: still in cache
 
 def _recur(
     inputs: torch.Tensor,
-    weights: Gates,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
     gates: torch.Tensor,
     states: torch.Tensor,
     cell: torch.Tensor,
@@ -202,18 +127,16 @@ def _recur(
     active: list[int],
 ) -> None:
     """One direction of one layer through time: rows (tokens, in + 1) -> states (tokens, h)."""
-    hidden = weights.hidden
-    ready = start = previous = block_start = 0
-    block = gates
+    hidden = w_hh.shape[0]
+    ready = start = previous = 0
     for t, b in enumerate(active):
-        if start + b > ready:  # the input products of the next steps, CHUNK_ROWS or more
-            ready, step = start, t
-            while step < len(active) and ready - start < CHUNK_ROWS:
-                ready, step = ready + active[step], step + 1
-            block, block_start = weights.inputs(inputs[start:ready], gates[start:ready]), start
-        g = block[start - block_start : start - block_start + b]
+        if start + b > ready:
+            end = min(max(start + b, ready + CHUNK_ROWS), len(inputs))
+            torch.mm(inputs[ready:end], w_ih, out=gates[ready:end])
+            ready = end
+        g = gates[start : start + b]
         if t:
-            weights.recurrent(states[previous : previous + b], g)
+            g.addmm_(states[previous : previous + b], w_hh)
         g[:, : 3 * hidden].sigmoid_()
         g[:, 3 * hidden :].tanh_()
         i, f, o, candidate = g.split(hidden, dim=1)
@@ -233,7 +156,7 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
     Lengths under 1 count as 1, as in BiLSTMEncoder.
     """
     batch, time, width = x.shape
-    hidden = weights[0][0].hidden
+    hidden = weights[0][1].shape[1]
     out = x.new_zeros(batch * time, 2 * hidden)  # an ordinary tensor, whatever the mode
     with torch.inference_mode():  # the workspace holds inference tensors
         lengths = lengths.clamp(min=1)
@@ -257,13 +180,14 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
                 torch.set_num_threads(threads)
             with torch.inference_mode():
                 rows, outputs = buffers[index], buffers[index + 1]
+                w_ih, w_hh = weights[index]
                 if index == 0:
                     torch.index_select(x.reshape(-1, width), 0, places[d], out=rows[d, :, :width])
                 rows[d, :, -1] = 1  # the bias row's input
                 # forward states go to outputs[0][:, :hidden], backward ones to [1][:, hidden:]
                 mine = slice(d * hidden, (d + 1) * hidden)
                 states = outputs[d, :, mine]
-                _recur(rows[d], weights[index][d], gates[d], states, cell[d], scratch[d], active)
+                _recur(rows[d], w_ih[d], w_hh[d], gates[d], states, cell[d], scratch[d], active)
                 if index < last:  # the other direction's rows of the next layer
                     torch.index_select(states, 0, mirror, out=outputs[1 - d, :, mine])
                 else:

@@ -12,14 +12,13 @@ import pytest
 import torch
 from torch import nn
 
-from tagger.backends import OnnxNetwork, TorchNetwork, network, quantized
+from tagger.backends import OnnxNetwork, TorchNetwork, network
 from tagger.config import Config, ModelConfig
 from tagger.data.batching import BatchEncoder
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs
 from tagger.export import export_onnx, input_names, weights_digest
 from tagger.io import Artifact, read_artifact
 from tagger.model.build import build_model
-from tagger.model.lstm_inference import Int8Gates
 from tagger.predict import Predictor
 from tagger.train import train
 
@@ -241,8 +240,7 @@ def test_int8_predictor_mostly_agrees_with_fp32(trained: Path) -> None:
     fp32 = Predictor.load(trained, batch_size=4)
     int8 = Predictor.load(trained, batch_size=4, int8=True)
     assert isinstance(int8.network, TorchNetwork)
-    encoder = int8.network.model.encoder
-    assert encoder.int8 and isinstance(encoder.gate_weights()[0][0], Int8Gates)
+    assert isinstance(int8.network.model.encoder.rnn, torch.ao.nn.quantized.dynamic.LSTM)
     expected, got = fp32.predict(sentences), int8.predict(sentences)
     assert [len(tags) for tags in got] == [len(s) for s in sentences]
     labels = set(fp32.labels)
@@ -251,16 +249,6 @@ def test_int8_predictor_mostly_agrees_with_fp32(trained: Path) -> None:
     assert sum(a == b for a, b in pairs) / len(pairs) >= 0.9
     scored = int8.predict_scored(sentences)
     assert all(0.0 <= p <= 1.0 + 1e-6 for _, probs in scored for p in probs)
-
-
-def test_int8_quantizes_every_lstm_gru_and_linear() -> None:
-    model = quantized(artifact_of("pos-gru-2-layers").model)
-    assert isinstance(model.encoder.rnn, torch.ao.nn.quantized.dynamic.GRU)  # no own loop
-    lstm = quantized(artifact_of("pos-char-lstm").model)
-    assert type(lstm.encoder.rnn) is nn.LSTM and lstm.encoder.int8  # its own int8 loop
-    kinds = {type(m) for m in lstm.modules()}
-    assert nn.Linear not in kinds and torch.ao.nn.quantized.dynamic.Linear in kinds
-    assert torch.ao.nn.quantized.dynamic.LSTM in kinds  # the character BiLSTM
 
 
 def test_int8_leaves_the_fp32_model_alone() -> None:

@@ -10,7 +10,7 @@ import torch
 
 from tagger.model import encoder as encoder_module
 from tagger.model.encoder import BiLSTMEncoder
-from tagger.model.lstm_inference import Int8Gates, packing
+from tagger.model.lstm_inference import packing
 
 
 @pytest.fixture(params=[1, 2, 3], ids=["1-thread", "2-threads", "3-threads"])
@@ -158,20 +158,3 @@ def test_threads_calling_at_once_get_their_own_results(threads: int) -> None:
         for out in outs:
             torch.testing.assert_close(out, expected[k], atol=1e-5, rtol=1e-5)
     assert len(results) == 4
-
-
-def test_int8_products_stay_close_to_fp32(threads: int) -> None:
-    encoder = make_encoder(12, 16, 2)
-    lengths = torch.tensor([7, 3, 5, 7, 1])
-    x = torch.randn(5, 7, 12)
-    with torch.inference_mode():
-        fp32 = encoder(x, lengths)
-        encoder.int8 = True
-        assert isinstance(encoder.gate_weights()[0][1], Int8Gates)
-        int8 = encoder(x, lengths)
-        encoder.int8 = False
-        assert not isinstance(encoder.gate_weights()[0][1], Int8Gates)  # rebuilt on change
-    assert not torch.equal(int8, fp32)  # it did run in int8
-    torch.testing.assert_close(int8, fp32, atol=0.05, rtol=0)
-    for row, n in enumerate(lengths.tolist()):
-        assert not int8[row, n:].any()
