@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from tagger.backends import OnnxNetwork, TorchNetwork, network
+from tagger.backends import OnnxNetwork, TorchNetwork, int8_engine, network, quantized
 from tagger.config import Config, ModelConfig
 from tagger.data.batching import BatchEncoder
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs
@@ -249,6 +249,17 @@ def test_int8_predictor_mostly_agrees_with_fp32(trained: Path) -> None:
     assert sum(a == b for a, b in pairs) / len(pairs) >= 0.9
     scored = int8.predict_scored(sentences)
     assert all(0.0 <= p <= 1.0 + 1e-6 for _, probs in scored for p in probs)
+
+
+def test_int8_engine_is_onednn_only_with_vnni(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = torch.backends.quantized.engine
+    monkeypatch.setattr(torch.cpu, "_is_vnni_supported", lambda: False, raising=False)
+    assert int8_engine() == default
+    monkeypatch.setattr(torch.cpu, "_is_vnni_supported", lambda: True, raising=False)
+    expected = "onednn" if "onednn" in torch.backends.quantized.supported_engines else default
+    assert int8_engine() == expected
+    quantized(artifact_of("ner-crf").model)
+    assert torch.backends.quantized.engine == default  # the global setting is put back
 
 
 def test_int8_leaves_the_fp32_model_alone() -> None:
