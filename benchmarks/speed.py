@@ -85,7 +85,7 @@ def bilstm_gflops(
     """
     model = predictor.artifact.model.eval()
     lengths = [len(s) for s in sentences]
-    before, model.encoder.fused_inference = model.encoder.fused_inference, own_loop
+    before, model.encoder.inference_loop = model.encoder.inference_loop, own_loop
     try:
         with torch.inference_mode():
             batches = []
@@ -97,7 +97,7 @@ def bilstm_gflops(
             run = lambda: [model.encoder(x, n) for x, n in batches]  # noqa: E731
             seconds = median_seconds(run, passes)
     finally:
-        model.encoder.fused_inference = before
+        model.encoder.inference_loop = before
     return sum(lengths) * rnn_flops(model.encoder.rnn) / seconds / 1e9
 
 

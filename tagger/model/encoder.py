@@ -25,7 +25,7 @@ class BiLSTMEncoder(nn.Module):
         )
         self.hidden = hidden
         self.out_dim = 2 * hidden
-        self.fused_inference = True  # tagger.model.lstm_inference when no gradients are kept
+        self.inference_loop = True  # tagger.model.lstm_inference when no gradients are kept
         self._gate_weights: tuple[tuple, Weights] | None = None
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -42,7 +42,7 @@ class BiLSTMEncoder(nn.Module):
     def inference_path(self, x: torch.Tensor) -> bool:
         """Whether this call may take lstm_inference: fp32 LSTM on CPU, no autograd, no export."""
         return (
-            self.fused_inference
+            self.inference_loop
             and type(self.rnn) is nn.LSTM
             and self.rnn.proj_size == 0
             and not self.training

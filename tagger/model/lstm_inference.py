@@ -4,10 +4,11 @@ torch's packed LSTM does, per direction and time step, a small input product, a 
 hidden product and about ten separate gate operations, each on freshly allocated
 memory. Here, per layer:
 
-- the input-to-gate products of every token, with the bias folded in as a column of
-  ones, are one large matrix product per direction;
-- each direction then steps through time with one in-place hidden product and five
-  in-place gate operations on reused buffers (the backward direction reads each
+- the input-to-gate products, with the bias folded in as a column of ones, are made
+  for CHUNK_ROWS tokens at a time, a little ahead of the loop that needs them (large
+  products, still in cache when read);
+- each direction steps through time with one in-place hidden product and six gate
+  operations, in place or into reused buffers (the backward direction reads each
   sentence mirrored, so both walk the same time-major packed rows);
 - with two or more torch threads the two directions run at once, each on half the
   threads, instead of splitting every small product between all of them.

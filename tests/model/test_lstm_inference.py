@@ -33,9 +33,9 @@ def make_encoder(input_dim: int, hidden: int, layers: int, bias: bool = True) ->
 
 def both_paths(encoder: BiLSTMEncoder, x: torch.Tensor, lengths: torch.Tensor) -> tuple:
     with torch.inference_mode():
-        encoder.fused_inference = False
+        encoder.inference_loop = False
         reference = encoder(x, lengths)
-        encoder.fused_inference = True
+        encoder.inference_loop = True
         fused = encoder(x, lengths)
     return reference, fused
 
@@ -130,7 +130,7 @@ def test_weights_changed_in_place_are_picked_up() -> None:
         for p in encoder.rnn.parameters():
             p.mul_(1.5)  # as an optimizer step or load_state_dict would, in place
         after = encoder(x, lengths)
-        encoder.fused_inference = False
+        encoder.inference_loop = False
         reference = encoder(x, lengths)
     assert not torch.allclose(after, before)
     torch.testing.assert_close(after, reference, atol=1e-5, rtol=1e-5)
@@ -140,9 +140,9 @@ def test_threads_calling_at_once_get_their_own_results(threads: int) -> None:
     encoder = make_encoder(8, 6, 2)
     inputs = [(torch.randn(4 + i, 7, 8), torch.randint(1, 8, (4 + i,))) for i in range(4)]
     with torch.no_grad():
-        encoder.fused_inference = False
+        encoder.inference_loop = False
         expected = [encoder(x, n) for x, n in inputs]
-        encoder.fused_inference = True
+        encoder.inference_loop = True
     results: dict[int, list[torch.Tensor]] = {}
 
     def work(k: int) -> None:
