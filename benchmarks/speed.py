@@ -1,6 +1,7 @@
 """Tagging speed against spaCy en_core_web_sm, in one run, and the share of the hardware limit.
 
     python benchmarks/speed.py --model models/pos-ewt [--passes 3] [--threads 2]
+    python benchmarks/speed.py --profile-lstm [--threads 1]   # torch.profiler tables only
 
 Rows (words/s, median of --passes after a warm-up, systems interleaved pass by pass):
 (a) `tag_lines` end to end on raw text (read file, spaCy tokenizer + sentencizer, tag,
@@ -83,22 +84,47 @@ def bilstm_gflops(
 
     own_loop=False times torch's nn.LSTM instead of tagger.model.lstm_inference.
     """
+    run = bilstm_forward(predictor, sentences, own_loop)
+    with torch.inference_mode():
+        seconds = median_seconds(run, passes)
+    words = sum(len(s) for s in sentences)
+    return words * rnn_flops(predictor.artifact.model.encoder.rnn) / seconds / 1e9
+
+
+def bilstm_forward(
+    predictor: Predictor, sentences: list[list[str]], own_loop: bool
+) -> Callable[[], object]:
+    """The BiLSTM forward over the Predictor's batches of these sentences, ready to call."""
     model = predictor.artifact.model.eval()
     lengths = [len(s) for s in sentences]
-    before, model.encoder.inference_loop = model.encoder.inference_loop, own_loop
-    try:
+    with torch.inference_mode():
+        batches = []
+        for group in length_batches(lengths, predictor.batch_size, max_tokens=predictor.max_tokens):
+            batch = predictor.encoder.encode([sentences[i] for i in group])
+            batches.append((model.embedder(batch), batch.lengths))
+
+    def run() -> object:
+        before, model.encoder.inference_loop = model.encoder.inference_loop, own_loop
+        try:
+            return [model.encoder(x, n) for x, n in batches]
+        finally:
+            model.encoder.inference_loop = before
+
+    return run
+
+
+def profile_bilstm(predictor: Predictor, sentences: list[list[str]]) -> None:
+    """torch.profiler tables of the BiLSTM forward: the inference loop, then nn.LSTM."""
+    from torch.profiler import profile
+
+    for own_loop in (True, False):
+        run = bilstm_forward(predictor, sentences, own_loop)
         with torch.inference_mode():
-            batches = []
-            for group in length_batches(
-                lengths, predictor.batch_size, max_tokens=predictor.max_tokens
-            ):
-                batch = predictor.encoder.encode([sentences[i] for i in group])
-                batches.append((model.embedder(batch), batch.lengths))
-            run = lambda: [model.encoder(x, n) for x, n in batches]  # noqa: E731
-            seconds = median_seconds(run, passes)
-    finally:
-        model.encoder.inference_loop = before
-    return sum(lengths) * rnn_flops(model.encoder.rnn) / seconds / 1e9
+            run()
+            with profile() as prof:
+                run()
+        print("inference loop" if own_loop else "nn.LSTM", f"({torch.get_num_threads()} threads)")
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
 
 
 def median_seconds(fn: Callable[[], object], passes: int) -> float:
@@ -185,15 +211,24 @@ def training_figures(model: Path) -> dict[str, float | None]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def harness_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options every speed script shares: model, passes, threads, text size, corpus."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", type=Path, default=Path("models/pos-ewt"))
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="0: all cores")
     parser.add_argument("--words", type=int, default=200_000)
     parser.add_argument("--data-dir", default=os.environ.get("TAGGER_DATA_DIR"))
+    return parser
+
+
+def main() -> None:
+    parser = harness_parser(__doc__)
     parser.add_argument("--out", default="benchmarks/results/speed.json")
     parser.add_argument("--no-spacy", action="store_true", help="skip en_core_web_sm")
+    parser.add_argument(
+        "--profile-lstm", action="store_true", help="only print torch.profiler tables"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -208,6 +243,9 @@ def main() -> None:
     repeat = -(-args.words // sum(len(s) for s in tokens))  # ceiling
     results["repeats_of_ewt_test"] = repeat
 
+    if args.profile_lstm:
+        profile_bilstm(fp32, tokens)
+        return
     int8 = Predictor.load(args.model, int8=True)
     onnx = Predictor.load(args.model, backend="onnx")
     results["gemm_gflops"] = gemm_gflops()

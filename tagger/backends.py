@@ -78,21 +78,28 @@ class OnnxNetwork:
 
 
 def quantized(model: nn.Module) -> nn.Module:
-    """A copy with int8 dynamic quantization of every LSTM/GRU and Linear layer.
+    """A copy with int8 dynamic quantization of the encoder and every Linear layer.
 
-    Weights are packed for oneDNN where the CPU has VNNI (and then AMX, where it has
-    that too); packed weights keep their library whatever the engine is later.
+    The character model stays fp32: its features are cached per word type, so it costs
+    little, and a dynamic activation scale would make a word's features depend on
+    which other new words shared its batch, i.e. on what was tagged before. Weights are
+    packed for oneDNN where the CPU has VNNI (and then AMX, where it has that too);
+    packed weights keep their library whatever the engine is later.
     """
+    model = copy.deepcopy(model).eval()
+    chars, model.embedder.chars = model.embedder.chars, None  # out of quantize_dynamic's reach
     before = torch.backends.quantized.engine
     with warnings.catch_warnings():  # torch.ao points to torchao; the eager API still works
         warnings.simplefilter("ignore")
         try:
             torch.backends.quantized.engine = int8_engine()
-            return torch.ao.quantization.quantize_dynamic(
-                copy.deepcopy(model).eval(), {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8
+            torch.ao.quantization.quantize_dynamic(
+                model, {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8, inplace=True
             )
         finally:
             torch.backends.quantized.engine = before
+            model.embedder.chars = chars
+    return model
 
 
 def int8_engine() -> str:

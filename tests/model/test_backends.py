@@ -251,6 +251,20 @@ def test_int8_predictor_mostly_agrees_with_fp32(trained: Path) -> None:
     assert all(0.0 <= p <= 1.0 + 1e-6 for _, probs in scored for p in probs)
 
 
+def test_int8_keeps_the_character_model_fp32_so_history_does_not_matter(
+    trained: Path,
+) -> None:
+    sentences = dev_sentences(trained)
+    fresh = Predictor.load(trained, batch_size=4, int8=True)
+    model = fresh.network.model
+    assert type(model.embedder.chars.lstm) is nn.LSTM  # not quantized
+    assert isinstance(model.head.linear, torch.ao.nn.quantized.dynamic.Linear)
+    expected = fresh.predict_scored(sentences)
+    primed = Predictor.load(trained, batch_size=4, int8=True)
+    primed.predict([sentences[0] + ["Zürich", LONG]])  # its words cached in another batch
+    assert primed.predict_scored(sentences) == expected  # the cache's history is invisible
+
+
 def test_int8_engine_is_onednn_only_with_vnni(monkeypatch: pytest.MonkeyPatch) -> None:
     default = torch.backends.quantized.engine
     monkeypatch.setattr(torch.cpu, "_is_vnni_supported", lambda: False, raising=False)
