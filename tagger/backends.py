@@ -103,7 +103,7 @@ def quantized(model: nn.Module) -> nn.Module:
 
 
 def int8_engine() -> str:
-    """oneDNN on CPUs with VNNI: 1.2x fbgemm's words/s here (BENCHMARKS.md); else the default."""
+    """oneDNN on CPUs with VNNI (1.1-1.24x fbgemm's words/s here, BENCHMARKS.md); else default."""
     vnni = getattr(torch.cpu, "_is_vnni_supported", lambda: False)()
     if vnni and "onednn" in torch.backends.quantized.supported_engines:
         return "onednn"
