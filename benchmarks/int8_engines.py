@@ -22,6 +22,7 @@ from tagger.data.catalog import load_catalog, resolve_split
 from tagger.data.conllu import read_conllu_text
 from tagger.data.corpus import load_split
 from tagger.data.dataset import as_lists
+from tagger.evaluate import tag_scores
 from tagger.predict import Predictor
 
 
@@ -51,16 +52,10 @@ def main() -> None:
             for i, (name, p) in enumerate(predictors.items())
         }
         speeds = interleaved(systems, args.passes)
-    n = sum(len(s) for s in gold)
     print(f"torch threads: {torch.get_num_threads()}")
     for name, predictor in predictors.items():
-        predicted = predictor.predict(tokens)
-        right = sum(
-            p == g
-            for ps, gs in zip(predicted, gold, strict=True)
-            for p, g in zip(ps, gs, strict=True)
-        )
-        print(f"{name:<24} {speeds[name]:>10,.0f} words/s   EWT test UPOS {100 * right / n:.4f}")
+        upos = 100 * tag_scores(gold, predictor.predict(tokens))["accuracy"]
+        print(f"{name:<24} {speeds[name]:>10,.0f} words/s   EWT test UPOS {upos:.4f}")
     first, second = speeds.values()
     print(f"ratio {first / second:.2f}x")
 

@@ -37,6 +37,7 @@ from tagger.data.catalog import load_catalog, resolve_split
 from tagger.data.conllu import read_conllu_text
 from tagger.data.corpus import load_split
 from tagger.data.dataset import as_lists
+from tagger.evaluate import tag_scores
 from tagger.predict import Predictor
 from tagger.tag import tag_lines
 
@@ -255,20 +256,11 @@ def main() -> None:
     results["nn_lstm_gflops"] = bilstm_gflops(fp32, tokens, args.passes, own_loop=False)
     results["nn_lstm_roofline_share"] = results["nn_lstm_gflops"] / results["gemm_gflops"]
 
-    n = sum(len(s) for s in tokens)
     accuracy = {}
     for name, predictor in (("fp32", fp32), ("int8", int8), ("onnx", onnx)):
         predicted = predictor.predict(tokens)
         accuracy[name] = predicted
-        results[f"{name}_test_upos"] = (
-            100
-            * sum(
-                p == g
-                for ps, gs in zip(predicted, gold, strict=True)
-                for p, g in zip(ps, gs, strict=True)
-            )
-            / n
-        )
+        results[f"{name}_test_upos"] = 100 * tag_scores(gold, predicted)["accuracy"]
     results["onnx_tags_differing_from_torch"] = sum(
         a != b
         for xs, ys in zip(accuracy["onnx"], accuracy["fp32"], strict=True)
