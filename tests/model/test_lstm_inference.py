@@ -158,3 +158,25 @@ def test_threads_calling_at_once_get_their_own_results(threads: int) -> None:
         for out in outs:
             torch.testing.assert_close(out, expected[k], atol=1e-5, rtol=1e-5)
     assert len(results) == 4
+
+
+def test_loop_compiled_by_torchscript_or_left_in_python(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    from tagger.model import lstm_inference
+
+    monkeypatch.setattr(lstm_inference, "_scripted", None)
+    assert isinstance(lstm_inference._compiled_recur(), torch.jit.ScriptFunction)
+    encoder = make_encoder(6, 4, 2)
+    x, lengths = torch.randn(3, 5, 6), torch.tensor([5, 2, 4])
+    reference, scripted = both_paths(encoder, x, lengths)
+    torch.testing.assert_close(scripted, reference, atol=1e-5, rtol=1e-5)
+
+    def no_torchscript(fn: object) -> object:
+        raise RuntimeError("TorchScript is not available")
+
+    monkeypatch.setattr(lstm_inference, "_scripted", None)
+    monkeypatch.setattr(torch.jit, "script", no_torchscript)
+    assert lstm_inference._compiled_recur() is lstm_inference._recur
+    reference, python_loop = both_paths(encoder, x, lengths)
+    torch.testing.assert_close(python_loop, reference, atol=1e-5, rtol=1e-5)
