@@ -23,22 +23,44 @@ BACKENDS = ("torch", "onnx")
 
 
 class Network(Protocol):
-    def __call__(self, batch: Batch) -> torch.Tensor: ...
+    batch_workers: int  # batches run at once on worker threads, each on 1/N of the threads
+
+    def prepare(self, batch: Batch) -> None:
+        """Work that must happen in batch order, on the calling thread."""
+
+    def run(self, batch: Batch) -> torch.Tensor:
+        """The scores of a prepared batch; safe to call from several threads at once."""
+        ...
 
 
 class TorchNetwork:
-    """The torch model, with character features cached per word type."""
+    """The torch model, with character features cached per word type.
 
-    def __init__(self, model: nn.Module) -> None:
+    `batch_workers` is 2 for int8 models: torch's quantized LSTM gains little from a
+    second thread within a batch (1.22x), so two batches run at once, one thread each
+    (1.13x the Predictor's int8 words/s on 2 threads, BENCHMARKS.md). The fp32 LSTM
+    splits its two directions between the threads itself, and stays at 1.
+    """
+
+    def __init__(self, model: nn.Module, batch_workers: int = 1) -> None:
         self.model = model.eval()
         chars = model.embedder.chars
         self.cache = CharCache(chars) if chars is not None else None
+        self.batch_workers = batch_workers
 
     @torch.inference_mode()
-    def __call__(self, batch: Batch) -> torch.Tensor:
+    def prepare(self, batch: Batch) -> None:
+        """Character features from the cache, which only this thread may grow."""
         if self.cache is not None:
             batch.char_features = self.cache.features(batch)
+
+    @torch.inference_mode()
+    def run(self, batch: Batch) -> torch.Tensor:
         return self.model(batch)
+
+    def __call__(self, batch: Batch) -> torch.Tensor:
+        self.prepare(batch)
+        return self.run(batch)
 
 
 class OnnxNetwork:
@@ -71,8 +93,15 @@ class OnnxNetwork:
                 "export it again with `tagger export MODEL --onnx OUT`"
             )
         self.names = [node.name for node in self.session.get_inputs()]  # unused ones are gone
+        self.batch_workers = 1  # the session splits each batch between its own threads
+
+    def prepare(self, batch: Batch) -> None:
+        pass
 
     def __call__(self, batch: Batch) -> torch.Tensor:
+        return self.run(batch)
+
+    def run(self, batch: Batch) -> torch.Tensor:
         feeds = {name: np.ascontiguousarray(getattr(batch, name).numpy()) for name in self.names}
         return torch.from_numpy(self.session.run(["scores"], feeds)[0])
 
@@ -125,4 +154,6 @@ def network(
         return OnnxNetwork(artifact, onnx_path)
     if onnx_path is not None:
         raise ValueError("--onnx FILE goes with --backend onnx")
-    return TorchNetwork(quantized(artifact.model) if int8 else artifact.model)
+    if int8:
+        return TorchNetwork(quantized(artifact.model), batch_workers=2)
+    return TorchNetwork(artifact.model)

@@ -1,10 +1,12 @@
-"""Ordered map over worker processes, with a bounded number of blocks in flight."""
+"""Ordered maps over worker processes or threads, with a bounded number of items in flight."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 _WORK: Callable[[Any], Any] | None = None  # the function forked workers run
@@ -45,8 +47,6 @@ def one_torch_thread_in_forked_children() -> None:
     n_process forks too)."""
     global _FORK_HOOK
     if not _FORK_HOOK:
-        import os
-
         import torch
 
         os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
@@ -56,3 +56,44 @@ def one_torch_thread_in_forked_children() -> None:
 def _call(item: Any) -> Any:
     assert _WORK is not None
     return _WORK(item)
+
+
+_POOL: tuple[int, int, ThreadPoolExecutor] | None = None  # pid, workers, pool
+
+
+def threaded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int) -> Iterator[Any]:
+    """fn(item) for every item, in order, on `workers` threads that share torch's threads.
+
+    `items` is consumed on the calling thread. Each worker runs torch on an equal share
+    of the caller's threads (so no more workers than threads; with one, fn runs here).
+    At most two items per worker are in flight.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    workers = min(workers, threads)
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    share = threads // workers
+
+    def call(item: Any) -> Any:
+        torch.set_num_threads(share)  # this thread's own setting (OpenMP and MKL)
+        return fn(item)
+
+    pool = _thread_pool(workers)
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(call, item))
+        if len(pending) >= 2 * workers:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _thread_pool(workers: int) -> ThreadPoolExecutor:
+    """One pool per process and size; a fork gets a fresh one (threads do not survive it)."""
+    global _POOL
+    if _POOL is None or _POOL[:2] != (os.getpid(), workers):
+        _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, thread_name_prefix="tagger"))
+    return _POOL[2]

@@ -10,10 +10,11 @@ import torch
 
 from tagger.backends import network
 from tagger.config import SENTENCE_TASKS, Config
-from tagger.data.batching import BatchEncoder, length_batches
+from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.schemes import convert
 from tagger.formats import ClassifiedText, TaggedSentence
 from tagger.io import Artifact, read_artifact
+from tagger.parallel import threaded_map
 
 MAX_BATCH_TOKENS = 6144  # padded tokens per batch: bounds activation memory on long sentences
 
@@ -88,22 +89,36 @@ class Predictor:
             results.append((tags, probs))
         return results
 
-    @torch.inference_mode()
     def _run(
         self, sentences: Sequence[Sequence[str]], scores: bool
     ) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor | None]]:
         """Per batch of similar length: sentence indices, best label ids and, if asked,
-        probabilities. Empty sentences are skipped; the caller fills their results."""
+        probabilities. Empty sentences are skipped; the caller fills their results.
+
+        Batches are encoded and prepared here, in order; the network and decoding may
+        run on worker threads (Network.batch_workers), and results come back in order.
+        """
         head = self.artifact.model.eval().head
         nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
         lengths = [len(sentences[i]) for i in nonempty]
-        for group in length_batches(lengths, self.batch_size, max_tokens=self.max_tokens):
-            indices = [nonempty[k] for k in group]
-            batch = self.encoder.encode([sentences[i] for i in indices])
-            out = self.network(batch)  # (batch, time, n_labels) or (batch, n_labels)
+        network = self.network
+
+        def prepared() -> Iterator[tuple[list[int], Batch]]:
+            for group in length_batches(lengths, self.batch_size, max_tokens=self.max_tokens):
+                indices = [nonempty[k] for k in group]
+                batch = self.encoder.encode([sentences[i] for i in indices])
+                network.prepare(batch)
+                yield indices, batch
+
+        @torch.inference_mode()
+        def scored(item: tuple[list[int], Batch]) -> tuple:
+            indices, batch = item
+            out = network.run(batch)  # (batch, time, n_labels) or (batch, n_labels)
             best = head.decode(out, batch.mask)  # (batch, time) or (batch,)
             probs = head.probabilities(out, batch.mask) if scores else None
-            yield indices, best, probs
+            return indices, best, probs
+
+        yield from threaded_map(scored, prepared(), network.batch_workers)
 
     def predict_ids(
         self, sentences: Sequence[Sequence[str]], scores: bool = False

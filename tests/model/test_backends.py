@@ -265,6 +265,22 @@ def test_int8_keeps_the_character_model_fp32_so_history_does_not_matter(
     assert primed.predict_scored(sentences) == expected  # the cache's history is invisible
 
 
+def test_int8_runs_two_batches_at_once_with_the_same_results(trained: Path) -> None:
+    sentences = dev_sentences(trained) * 3
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        int8 = Predictor.load(trained, batch_size=4, int8=True)
+        assert int8.network.batch_workers == 2
+        assert Predictor.load(trained).network.batch_workers == 1  # fp32 splits directions
+        two_at_once = int8.predict_scored(sentences)
+        int8.network.batch_workers = 1
+        one_at_a_time = int8.predict_scored(sentences)
+    finally:
+        torch.set_num_threads(before)
+    assert two_at_once == one_at_a_time
+
+
 def test_int8_engine_is_onednn_only_with_vnni(monkeypatch: pytest.MonkeyPatch) -> None:
     default = torch.backends.quantized.engine
     monkeypatch.setattr(torch.cpu, "_is_vnni_supported", lambda: False, raising=False)
