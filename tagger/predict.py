@@ -103,6 +103,7 @@ class Predictor:
         lengths = [len(sentences[i]) for i in nonempty]
         network = self.network
 
+        @torch.inference_mode()  # per step of the generator, as the encoder's tables need
         def prepared() -> Iterator[tuple[list[int], Batch]]:
             for group in length_batches(lengths, self.batch_size, max_tokens=self.max_tokens):
                 indices = [nonempty[k] for k in group]

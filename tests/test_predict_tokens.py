@@ -112,3 +112,15 @@ def test_tag_lines_streams_input_and_output(predictor: Predictor) -> None:
     tag_lines(predictor, lines(), out, "text")
     assert at_first_write and at_first_write[0] <= 2 * BLOCK_LINES
     assert out.getvalue().count("\n") == 5 * BLOCK_LINES
+
+
+def test_predict_inside_and_outside_inference_mode(predictor: Predictor) -> None:
+    """The encoder's type table may be grown in either mode, in any order."""
+    fresh = Predictor(predictor.artifact, batch_size=3)
+    words = [[f"w{i}", "the", f"x{i}"] for i in range(1200)]  # the type table grows
+    with torch.inference_mode():
+        inside = fresh.predict(words[:600])  # grown in inference mode
+    outside = fresh.predict(words)  # then written to outside it
+    assert outside[:600] == inside
+    with torch.no_grad():
+        assert fresh.predict(words[600:]) == outside[600:]
