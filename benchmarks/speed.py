@@ -11,7 +11,8 @@ Predictor on gold-tokenized sentences; (c) the spaCy component through nlp.pipe;
 (`pip install -e '.[bench]'`). The text is the EWT test `# text`
 lines repeated to at least --words words. Also: this machine's fp32 GEMM GFLOP/s, the
 model's FLOPs per token and the share of that roofline its BiLSTM forward reaches (and
-torch's nn.LSTM on the same weights and batches, for comparison); int8
+torch's nn.LSTM on the same weights and batches, for comparison), peak and forward timed
+in turn over --roofline-passes, median of the per-pass shares; int8
 accuracy and ONNX parity on EWT test; training tokens/s and time to 95% dev from the
 model's train_log.jsonl. Needs the corpus (TAGGER_DATA_DIR or --data-dir).
 """
@@ -78,18 +79,34 @@ def model_flops(predictor: Predictor) -> dict[str, float]:
     return flops
 
 
-def bilstm_gflops(
-    predictor: Predictor, sentences: list[list[str]], passes: int, own_loop: bool = True
-) -> float:
-    """GFLOP/s of the BiLSTM forward alone, on the Predictor's own batches.
+def roofline(predictor: Predictor, sentences: list[list[str]], passes: int) -> dict[str, float]:
+    """The BiLSTM forward's GFLOP/s against the GEMM peak, measured in turn, pass by pass.
 
-    own_loop=False times torch's nn.LSTM instead of tagger.model.lstm_inference.
+    Each pass times the 2048-cube product, then the inference loop, then torch's nn.LSTM
+    on the Predictor's own batches of `sentences`; a share is that pass's loop against
+    that pass's peak, so the machine's drift between passes cancels. Medians over passes.
     """
-    run = bilstm_forward(predictor, sentences, own_loop)
+    flops = sum(len(s) for s in sentences) * rnn_flops(predictor.artifact.model.encoder.rnn)
+    runs = {"bilstm": bilstm_forward(predictor, sentences, True)}
+    runs["nn_lstm"] = bilstm_forward(predictor, sentences, False)
+    per_pass: dict[str, list[float]] = {"gemm_gflops": []}
+    for name in runs:
+        per_pass[f"{name}_gflops"], per_pass[f"{name}_roofline_share"] = [], []
     with torch.inference_mode():
-        seconds = median_seconds(run, passes)
-    words = sum(len(s) for s in sentences)
-    return words * rnn_flops(predictor.artifact.model.encoder.rnn) / seconds / 1e9
+        for run in runs.values():
+            run()  # warm-up
+        for _ in range(passes):
+            peak = gemm_gflops()
+            per_pass["gemm_gflops"].append(peak)
+            for name, run in runs.items():
+                start = time.perf_counter()
+                run()
+                gflops = flops / (time.perf_counter() - start) / 1e9
+                per_pass[f"{name}_gflops"].append(gflops)
+                per_pass[f"{name}_roofline_share"].append(gflops / peak)
+    results: dict = {name: statistics.median(values) for name, values in per_pass.items()}
+    results["roofline_per_pass"] = per_pass
+    return results
 
 
 def bilstm_forward(
@@ -126,16 +143,6 @@ def profile_bilstm(predictor: Predictor, sentences: list[list[str]]) -> None:
                 run()
         print("inference loop" if own_loop else "nn.LSTM", f"({torch.get_num_threads()} threads)")
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
-
-
-def median_seconds(fn: Callable[[], object], passes: int) -> float:
-    fn()
-    times = []
-    for _ in range(passes):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def interleaved(systems: dict[str, Callable[[], int]], passes: int) -> dict[str, float]:
@@ -226,6 +233,7 @@ def harness_parser(description: str | None) -> argparse.ArgumentParser:
 def main() -> None:
     parser = harness_parser(__doc__)
     parser.add_argument("--out", default="benchmarks/results/speed.json")
+    parser.add_argument("--roofline-passes", type=int, default=7)
     parser.add_argument("--no-spacy", action="store_true", help="skip en_core_web_sm")
     parser.add_argument(
         "--profile-lstm", action="store_true", help="only print torch.profiler tables"
@@ -249,12 +257,8 @@ def main() -> None:
         return
     int8 = Predictor.load(args.model, int8=True)
     onnx = Predictor.load(args.model, backend="onnx")
-    results["gemm_gflops"] = gemm_gflops()
     results["flops_per_token"] = model_flops(fp32)
-    results["bilstm_gflops"] = bilstm_gflops(fp32, tokens, args.passes)
-    results["bilstm_roofline_share"] = results["bilstm_gflops"] / results["gemm_gflops"]
-    results["nn_lstm_gflops"] = bilstm_gflops(fp32, tokens, args.passes, own_loop=False)
-    results["nn_lstm_roofline_share"] = results["nn_lstm_gflops"] / results["gemm_gflops"]
+    results.update(roofline(fp32, tokens, args.roofline_passes))
 
     accuracy = {}
     for name, predictor in (("fp32", fp32), ("int8", int8), ("onnx", onnx)):
@@ -311,7 +315,7 @@ def main() -> None:
     for name, ratio in results.get("ratios_vs_spacy_sm", {}).items():
         print(f"{name:<40} {ratio:>9.2f}x spaCy sm")
     for key, value in results.items():
-        if key not in ("words_per_s", "ratios_vs_spacy_sm"):
+        if key not in ("words_per_s", "ratios_vs_spacy_sm", "roofline_per_pass"):
             print(f"{key:<34} {value:,.4f}" if isinstance(value, float) else f"{key:<34} {value}")
 
 

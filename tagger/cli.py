@@ -135,7 +135,7 @@ def tag_cli(
     pretokenized: Annotated[
         bool, typer.Option("--pretokenized", help="One sentence per line, tokens split on spaces.")
     ] = False,
-    batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 256,
+    batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 512,
     scheme: Annotated[str, typer.Option(help="NER output scheme: iob2, iob1 or bioes.")] = "iob2",
     scores: Annotated[
         bool, typer.Option("--scores", help="Add tag probabilities (jsonl), entity confidences.")

@@ -25,7 +25,7 @@ class Predictor:
     def __init__(
         self,
         artifact: Artifact,
-        batch_size: int = 256,
+        batch_size: int = 512,
         scheme: str = "iob2",
         backend: str = "torch",
         int8: bool = False,
@@ -46,7 +46,7 @@ class Predictor:
     def load(
         cls,
         path: str | Path,
-        batch_size: int = 256,
+        batch_size: int = 512,
         scheme: str = "iob2",
         backend: str = "torch",
         int8: bool = False,

@@ -28,7 +28,7 @@ UPOS = frozenset(
 @Language.factory(
     "bilstm_tagger",
     assigns=["token.pos", "token.tag", "doc.ents", "doc.cats"],
-    default_config={"model": "", "batch_size": 256, "overwrite": True, "target": "", "int8": False},
+    default_config={"model": "", "batch_size": 512, "overwrite": True, "target": "", "int8": False},
     default_score_weights={"pos_acc": None, "tag_acc": None, "ents_f": None, "cats_score": None},
 )
 def make_bilstm_tagger(
