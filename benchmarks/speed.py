@@ -2,10 +2,12 @@
 
     python benchmarks/speed.py --model models/pos-ewt [--passes 3] [--threads 2]
     python benchmarks/speed.py --profile-lstm [--threads 1]   # torch.profiler tables only
+    python benchmarks/speed.py --roofline-only [--threads 1]  # GEMM peak and BiLSTM only
 
 Rows (words/s, median of --passes after a warm-up, systems interleaved pass by pass):
 (a) `tag_lines` end to end on raw text (read file, spaCy tokenizer + sentencizer, tag,
-write CoNLL-U): fp32, int8, onnx, and fp32 / int8 with 2 worker processes; (b) the
+write CoNLL-U): fp32, int8 (also with one batch at a time, no worker threads), onnx,
+and fp32 / int8 with 2 worker processes; (b) the
 Predictor on gold-tokenized sentences; (c) the spaCy component through nlp.pipe;
 (d) en_core_web_sm with tok2vec, tagger and attribute_ruler only, also with n_process=2
 (`pip install -e '.[bench]'`). The text is the EWT test `# text`
@@ -39,6 +41,7 @@ from tagger.data.conllu import read_conllu_text
 from tagger.data.corpus import load_split
 from tagger.data.dataset import as_lists
 from tagger.evaluate import tag_scores
+from tagger.model import lstm_inference
 from tagger.predict import Predictor
 from tagger.tag import tag_lines
 
@@ -82,12 +85,14 @@ def model_flops(predictor: Predictor) -> dict[str, float]:
 def roofline(predictor: Predictor, sentences: list[list[str]], passes: int) -> dict[str, float]:
     """The BiLSTM forward's GFLOP/s against the GEMM peak, measured in turn, pass by pass.
 
-    Each pass times the 2048-cube product, then the inference loop, then torch's nn.LSTM
-    on the Predictor's own batches of `sentences`; a share is that pass's loop against
-    that pass's peak, so the machine's drift between passes cancels. Medians over passes.
+    Each pass times the 2048-cube product, then the inference loop (compiled by
+    TorchScript, then left in Python), then torch's nn.LSTM, on the Predictor's own
+    batches of `sentences`; a share is that pass's forward against that pass's peak, so
+    the machine's drift between passes cancels. Medians over passes.
     """
     flops = sum(len(s) for s in sentences) * rnn_flops(predictor.artifact.model.encoder.rnn)
     runs = {"bilstm": bilstm_forward(predictor, sentences, True)}
+    runs["python_loop"] = python_loop(runs["bilstm"])
     runs["nn_lstm"] = bilstm_forward(predictor, sentences, False)
     per_pass: dict[str, list[float]] = {"gemm_gflops": []}
     for name in runs:
@@ -129,6 +134,20 @@ def bilstm_forward(
             model.encoder.inference_loop = before
 
     return run
+
+
+def python_loop(run: Callable[[], object]) -> Callable[[], object]:
+    """`run` with the inference loop left in Python instead of compiled by TorchScript."""
+
+    def uncompiled() -> object:
+        before = lstm_inference._scripted
+        lstm_inference._scripted = lstm_inference._recur  # what a torch without TorchScript gets
+        try:
+            return run()
+        finally:
+            lstm_inference._scripted = before
+
+    return uncompiled
 
 
 def profile_bilstm(predictor: Predictor, sentences: list[list[str]]) -> None:
@@ -234,6 +253,9 @@ def main() -> None:
     parser = harness_parser(__doc__)
     parser.add_argument("--out", default="benchmarks/results/speed.json")
     parser.add_argument("--roofline-passes", type=int, default=7)
+    parser.add_argument(
+        "--roofline-only", action="store_true", help="only the GEMM peak and BiLSTM forward"
+    )
     parser.add_argument("--no-spacy", action="store_true", help="skip en_core_web_sm")
     parser.add_argument(
         "--profile-lstm", action="store_true", help="only print torch.profiler tables"
@@ -255,11 +277,20 @@ def main() -> None:
     if args.profile_lstm:
         profile_bilstm(fp32, tokens)
         return
-    int8 = Predictor.load(args.model, int8=True)
-    onnx = Predictor.load(args.model, backend="onnx")
     results["flops_per_token"] = model_flops(fp32)
     results.update(roofline(fp32, tokens, args.roofline_passes))
+    if args.roofline_only:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(results, indent=1))
+        for key, value in results.items():
+            if isinstance(value, float):
+                print(f"{key:<34} {value:,.4f}")
+        return
 
+    int8 = Predictor.load(args.model, int8=True)
+    int8_serial = Predictor.load(args.model, int8=True)
+    int8_serial.network.batch_workers = 1  # no worker threads: each batch on all threads
+    onnx = Predictor.load(args.model, backend="onnx")
     accuracy = {}
     for name, predictor in (("fp32", fp32), ("int8", int8), ("onnx", onnx)):
         predicted = predictor.predict(tokens)
@@ -279,6 +310,9 @@ def main() -> None:
         systems = {
             "(a) tagger tag, raw text, fp32": end_to_end(fp32, source, work / "a.conllu"),
             "(a) tagger tag, raw text, int8": end_to_end(int8, source, work / "b.conllu"),
+            "(a) same, int8 one batch at a time": end_to_end(
+                int8_serial, source, work / "b1.conllu"
+            ),
             "(a) tagger tag, raw text, onnx": end_to_end(onnx, source, work / "c.conllu"),
             "(a) tagger tag --processes 2, fp32": end_to_end(fp32, source, work / "d.conllu", 2),
             "(a) tagger tag --processes 2, int8": end_to_end(int8, source, work / "e.conllu", 2),
