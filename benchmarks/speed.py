@@ -7,7 +7,8 @@
 Rows (words/s, median of --passes after a warm-up, systems interleaved pass by pass):
 (a) `tag_lines` end to end on raw text (read file, spaCy tokenizer + sentencizer, tag,
 write CoNLL-U): fp32, int8 (also with one batch at a time, no worker threads), onnx,
-and fp32 / int8 with 2 worker processes; (b) the
+and fp32 / int8 with 2 worker processes (these three, and spaCy with n_process=2, each
+in a fresh process per pass, timed after a warm-up pass there; see `isolated`); (b) the
 Predictor on gold-tokenized sentences; (c) the spaCy component through nlp.pipe;
 (d) en_core_web_sm with tok2vec, tagger and attribute_ruler only, also with n_process=2
 (`pip install -e '.[bench]'`). The text is the EWT test `# text`
@@ -164,16 +165,63 @@ def profile_bilstm(predictor: Predictor, sentences: list[list[str]]) -> None:
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
 
 
-def interleaved(systems: dict[str, Callable[[], int]], passes: int) -> dict[str, float]:
-    """Words/s of each system: one warm-up each, then `passes` rounds taking turns; median."""
-    words = {name: fn() for name, fn in systems.items()}  # warm-up, and the word counts
+def interleaved(
+    systems: dict[str, Callable[[], int | tuple[int, float]]], passes: int
+) -> dict[str, float]:
+    """Words/s of each system: one warm-up each, then `passes` rounds taking turns; median.
+
+    A system returns its word count, or (words, seconds) when it times itself (`isolated`).
+    """
+    words: dict[str, int] = {}
+    for name, fn in systems.items():  # warm-up, and the word counts
+        result = fn()
+        words[name] = result[0] if isinstance(result, tuple) else result
     times: dict[str, list[float]] = {name: [] for name in systems}
     for _ in range(passes):
         for name, fn in systems.items():
             start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+            result = fn()
+            seconds = time.perf_counter() - start
+            times[name].append(result[1] if isinstance(result, tuple) else seconds)
     return {name: words[name] / statistics.median(times[name]) for name in systems}
+
+
+def isolated(
+    model: Path, source: Path, target: Path, options: list[str]
+) -> Callable[[], tuple[int, float]]:
+    """`end_to_end` in a fresh process at every call: a warm-up pass there, then a timed one.
+
+    For the systems that change the state of the process they run in: forked workers
+    (`--processes`) leave the parent's memory copy-on-write and slowed the systems timed
+    after them by up to 30% (BENCHMARKS.md). `options`: --int8, --processes N, --serial,
+    --spacy (en_core_web_sm instead of the model).
+    """
+
+    def run() -> tuple[int, float]:
+        command = [sys.executable, __file__, "--model", str(model), "--one-system", str(source)]
+        command += ["--threads", str(torch.get_num_threads()), "--out", str(target), *options]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        result = json.loads(done.stdout.splitlines()[-1])
+        return result["words"], result["seconds"]
+
+    return run
+
+
+def one_system(args: argparse.Namespace) -> None:
+    """The child of `isolated`: print {"words", "seconds"} of the second of two passes."""
+    source = Path(args.one_system)
+    if args.spacy:
+        texts = source.read_text(encoding="utf-8").splitlines()
+        run = spacy_small(texts, args.processes)
+    else:
+        predictor = Predictor.load(args.model, int8=args.int8)
+        if args.serial:
+            predictor.network.batch_workers = 1
+        run = end_to_end(predictor, source, Path(args.out), args.processes)
+    run()
+    start = time.perf_counter()
+    words = run()
+    print(json.dumps({"words": words, "seconds": time.perf_counter() - start}))
 
 
 def end_to_end(
@@ -260,9 +308,17 @@ def main() -> None:
     parser.add_argument(
         "--profile-lstm", action="store_true", help="only print torch.profiler tables"
     )
+    parser.add_argument("--one-system", help=argparse.SUPPRESS)  # `isolated`'s child: a text
+    parser.add_argument("--int8", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serial", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--spacy", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.one_system:
+        one_system(args)
+        return
     data_dir = Path(args.data_dir) if args.data_dir else None
     results: dict = {"threads": torch.get_num_threads(), "passes": args.passes}
 
@@ -288,8 +344,6 @@ def main() -> None:
         return
 
     int8 = Predictor.load(args.model, int8=True)
-    int8_serial = Predictor.load(args.model, int8=True)
-    int8_serial.network.batch_workers = 1  # no worker threads: each batch on all threads
     onnx = Predictor.load(args.model, backend="onnx")
     accuracy = {}
     for name, predictor in (("fp32", fp32), ("int8", int8), ("onnx", onnx)):
@@ -310,18 +364,24 @@ def main() -> None:
         systems = {
             "(a) tagger tag, raw text, fp32": end_to_end(fp32, source, work / "a.conllu"),
             "(a) tagger tag, raw text, int8": end_to_end(int8, source, work / "b.conllu"),
-            "(a) same, int8 one batch at a time": end_to_end(
-                int8_serial, source, work / "b1.conllu"
+            "(a) same, int8 one batch at a time": isolated(
+                args.model, source, work / "b1.conllu", ["--int8", "--serial"]
             ),
             "(a) tagger tag, raw text, onnx": end_to_end(onnx, source, work / "c.conllu"),
-            "(a) tagger tag --processes 2, fp32": end_to_end(fp32, source, work / "d.conllu", 2),
-            "(a) tagger tag --processes 2, int8": end_to_end(int8, source, work / "e.conllu", 2),
+            "(a) tagger tag --processes 2, fp32": isolated(
+                args.model, source, work / "d.conllu", ["--processes", "2"]
+            ),
+            "(a) tagger tag --processes 2, int8": isolated(
+                args.model, source, work / "e.conllu", ["--processes", "2", "--int8"]
+            ),
             "(b) Predictor, gold tokens, fp32": pretokenized(fp32, sentences),
             "(c) spaCy component, nlp.pipe": spacy_component(args.model, texts * repeat, work),
         }
         if not args.no_spacy:
             systems["(d) spaCy en_core_web_sm tagger-only"] = spacy_small(texts * repeat)
-            systems["(d) same, nlp.pipe(n_process=2)"] = spacy_small(texts * repeat, 2)
+            systems["(d) same, nlp.pipe(n_process=2)"] = isolated(
+                args.model, source, work / "f.conllu", ["--spacy", "--processes", "2"]
+            )
         results["words_per_s"] = interleaved(systems, args.passes)
         start = time.perf_counter()
         subprocess.run(

@@ -95,6 +95,11 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(args.data_dir) if args.data_dir else None
     lines = source_lines(data_dir)
+    if not lines:
+        where = data_dir or "the catalog's default folders"
+        parser.error(
+            f"no corpus of the catalog found in {where}; pass --data-dir or set TAGGER_DATA_DIR"
+        )
     results: dict = {"source_sentences": len(lines), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         for megabytes in args.sizes:
