@@ -37,9 +37,9 @@ class TorchNetwork:
     """The torch model, with character features cached per word type.
 
     `batch_workers` is 2 for int8 models: torch's quantized LSTM gains little from a
-    second thread within a batch (1.22x), so two batches run at once, one thread each
-    (1.13x the Predictor's int8 words/s on 2 threads, BENCHMARKS.md). The fp32 LSTM
-    splits its two directions between the threads itself, and stays at 1.
+    second thread within a batch, so two batches run at once, one thread each (1.25x
+    the int8 words/s of one batch at a time, end to end on 2 threads, BENCHMARKS.md).
+    The fp32 LSTM splits its two directions between the threads itself, and stays at 1.
     """
 
     def __init__(self, model: nn.Module, batch_workers: int = 1) -> None:

@@ -172,10 +172,10 @@ def _compiled_recur() -> Callable[..., None]:
     """`_recur` compiled by TorchScript, or `_recur` itself where that cannot be done.
 
     TorchScript runs the loop without holding the GIL, so the two direction threads
-    step truly at once (on 2 threads the BiLSTM forward went from 224-232 to 245-271
-    GFLOP/s; on 1 thread no change). It needs the module's source, and torch has
-    deprecated TorchScript: a frozen application, or a torch without it, gets the
-    Python loop, with the same results.
+    step truly at once (on 2 threads 295-310 GFLOP/s against 284-296 for the Python
+    loop in the same passes, BENCHMARKS.md; on 1 thread about the same). It needs the
+    module's source, and torch has deprecated TorchScript: a frozen application, or a
+    torch without it, gets the Python loop, with the same results.
     """
     global _scripted
     with _script_lock:
