@@ -132,7 +132,7 @@ def quantized(model: nn.Module) -> nn.Module:
 
 
 def int8_engine() -> str:
-    """oneDNN on CPUs with VNNI (1.1-1.24x fbgemm's words/s here, BENCHMARKS.md); else default."""
+    """oneDNN on CPUs with VNNI (1.26x fbgemm's words/s here, BENCHMARKS.md); else default."""
     vnni = getattr(torch.cpu, "_is_vnni_supported", lambda: False)()
     if vnni and "onednn" in torch.backends.quantized.supported_engines:
         return "onednn"
