@@ -58,7 +58,7 @@ def _call(item: Any) -> Any:
     return _WORK(item)
 
 
-_POOL: tuple[int, int, ThreadPoolExecutor] | None = None  # pid, workers, pool
+_POOLS: dict[tuple[int, str, int], ThreadPoolExecutor] = {}  # (pid, name, workers)
 
 
 def threaded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int) -> Iterator[Any]:
@@ -81,7 +81,7 @@ def threaded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int) -
         torch.set_num_threads(share)  # this thread's own setting (OpenMP and MKL)
         return fn(item)
 
-    pool = _thread_pool(workers)
+    pool = thread_pool("tagger-batch", workers)
     pending: deque = deque()
     for item in items:
         pending.append(pool.submit(call, item))
@@ -91,9 +91,11 @@ def threaded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int) -
         yield pending.popleft().result()
 
 
-def _thread_pool(workers: int) -> ThreadPoolExecutor:
-    """One pool per process and size; a fork gets a fresh one (threads do not survive it)."""
-    global _POOL
-    if _POOL is None or _POOL[:2] != (os.getpid(), workers):
-        _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, thread_name_prefix="tagger"))
-    return _POOL[2]
+def thread_pool(name: str, workers: int) -> ThreadPoolExecutor:
+    """A pool kept for this process, by name and size; a fork gets fresh ones (threads do
+    not survive it)."""
+    key = (os.getpid(), name, workers)
+    pool = _POOLS.get(key)
+    if pool is None:
+        pool = _POOLS[key] = ThreadPoolExecutor(workers, thread_name_prefix=name)
+    return pool

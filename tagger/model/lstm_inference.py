@@ -20,14 +20,14 @@ gradients; training and ONNX export keep nn.LSTM.
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from torch import nn
+
+from tagger.parallel import thread_pool
 
 Weights = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([W_ih^T ; bias], W_hh^T)
 
@@ -105,17 +105,6 @@ class Workspace(threading.local):
 
 
 _workspace = Workspace()
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _second_thread() -> ThreadPoolExecutor:
-    """One worker thread for the backward direction; a fresh one after a fork."""
-    global _pool
-    if _pool is None or _pool[0] != os.getpid():
-        _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tagger-lstm"))
-    return _pool[1]
-
-
 CHUNK_ROWS = 512  # input products are made this many rows ahead: still in cache when used
 
 
@@ -251,7 +240,7 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
                 continue
             torch.set_num_threads(threads - threads // 2)
             try:
-                other = _second_thread().submit(layer, index, 1, threads // 2)
+                other = thread_pool("tagger-lstm", 1).submit(layer, index, 1, threads // 2)
                 layer(index, 0)
                 other.result()
             finally:
