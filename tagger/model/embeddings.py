@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from tagger.data.batching import Batch
+from tagger.model import mirrored
 
 
 class CharLSTM(nn.Module):
@@ -20,6 +21,8 @@ class CharLSTM(nn.Module):
 
     def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = self.embed(chars)  # (n_types, max_chars, dim)
+        if mirrored.applies(self.lstm, x):  # on the CPU, grouped by length, one call each
+            return mirrored.final_states(self.lstm, x, lengths)
         packed = pack_padded_sequence(
             x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False
         )
@@ -29,7 +32,7 @@ class CharLSTM(nn.Module):
         out, _ = pad_packed_sequence(out, batch_first=True)  # (n_types, max_len, 2*hidden)
         last = lengths.clamp(min=1) - 1
         half = out.shape[-1] // 2
-        forward = out[torch.arange(out.shape[0]), last, :half]
+        forward = out[torch.arange(out.shape[0], device=out.device), last, :half]
         return torch.cat([forward, out[:, 0, half:]], dim=-1)  # (n_types, 2*hidden)
 
 
@@ -45,7 +48,9 @@ class CharCNN(nn.Module):
     def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = self.embed(chars).transpose(1, 2)  # (n_types, dim, max_chars)
         h = torch.relu(self.conv(x))[..., : chars.shape[1]]  # (n_types, filters, max_chars)
-        valid = torch.arange(chars.shape[1])[None, :] < lengths[:, None]  # (n_types, max_chars)
+        valid = (
+            torch.arange(chars.shape[1], device=chars.device)[None, :] < lengths[:, None]
+        )  # (n_types, max_chars)
         h = h.masked_fill(~valid[:, None, :], 0.0)  # relu >= 0, so 0 never wins over real values
         return h.max(dim=2).values  # (n_types, filters)
 
@@ -84,7 +89,7 @@ class TokenEmbedder(nn.Module):
     def forward(self, batch: Batch) -> torch.Tensor:
         words = batch.words
         if self.training and self.word_dropout > 0:
-            drop = (torch.rand(words.shape) < self.word_dropout) & (words > 0)
+            drop = (torch.rand(words.shape, device=words.device) < self.word_dropout) & (words > 0)
             words = words.masked_fill(drop, 1)  # 1 = <unk>
         parts = [self.words(words)]  # (batch, time, word_dim)
         if self.pretrained is not None and batch.pretrained is not None:

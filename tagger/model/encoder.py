@@ -6,6 +6,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from tagger.model import mirrored
 from tagger.model.lstm_inference import Weights, bilstm_forward, gate_weights
 
 
@@ -31,6 +32,8 @@ class BiLSTMEncoder(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if self.inference_path(x):
             return bilstm_forward(self.gate_weights(), x, lengths)
+        if mirrored.applies(self.rnn, x):  # CPU training: oneDNN's fused kernels
+            return mirrored.bidirectional(self.rnn, x, lengths)
         time = x.shape[1]
         packed = pack_padded_sequence(
             x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False
@@ -54,6 +57,12 @@ class BiLSTMEncoder(nn.Module):
             and not torch.jit.is_scripting()
             and not torch.onnx.is_in_onnx_export()
         )
+
+    def train(self, mode: bool = True) -> BiLSTMEncoder:
+        # Fused optimizers update weights in place without bumping their version, so
+        # the layout is rebuilt whenever the model leaves or enters training too.
+        self._gate_weights = None
+        return super().train(mode)
 
     def gate_weights(self) -> Weights:
         """lstm_inference's layout of the weights, rebuilt whenever a parameter changed."""

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tagger.model.crf import CRF
+from tagger.model.dropout import Dropout
 
 
 class SoftmaxHead(nn.Module):
@@ -14,7 +15,7 @@ class SoftmaxHead(nn.Module):
 
     def __init__(self, input_dim: int, n_labels: int, dropout: float) -> None:
         super().__init__()
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.linear = nn.Linear(input_dim, n_labels)
 
     def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -37,7 +38,7 @@ class CRFHead(nn.Module):
 
     def __init__(self, input_dim: int, n_labels: int, dropout: float, crf: CRF) -> None:
         super().__init__()
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.linear = nn.Linear(input_dim, n_labels)
         self.crf = crf
 

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tagger.model.dropout import Dropout
+
 
 class SentenceHead(nn.Module):
     """Pooling over time -> dropout -> linear; scores are (batch, n_labels).
@@ -21,7 +23,7 @@ class SentenceHead(nn.Module):
                 f"model.pooling: expected last, max, mean or attention, got {pooling!r}"
             )
         self.pooling = pooling
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.linear = nn.Linear(input_dim, n_labels)
         if pooling == "attention":
             self.project = nn.Linear(input_dim, input_dim)
@@ -33,7 +35,9 @@ class SentenceHead(nn.Module):
         if self.pooling == "last":
             half = states.shape[-1] // 2
             last = mask.long().sum(1).clamp(min=1) - 1  # (batch,)
-            forward = states[torch.arange(states.shape[0]), last, :half]  # read the whole sentence
+            forward = states[
+                torch.arange(states.shape[0], device=states.device), last, :half
+            ]  # read the whole sentence
             backward = states[:, 0, half:]  # the backward LSTM ends at the first token
             return torch.cat([forward, backward], dim=-1)
         if self.pooling == "max":
