@@ -144,10 +144,15 @@ def network(
     backend: str = "torch",
     int8: bool = False,
     onnx_path: str | Path | None = None,
+    device: torch.device | None = None,
 ) -> Network:
-    """The network runner a Predictor uses."""
+    """The network runner a Predictor uses; the torch model is moved to `device`."""
+    device = device or torch.device("cpu")
     if backend not in BACKENDS:
         raise ValueError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    if device.type != "cpu" and (backend == "onnx" or int8):
+        what = "--backend onnx" if backend == "onnx" else "--int8"
+        raise ValueError(f"{what} runs on the CPU; use --device cpu (got {device})")
     if backend == "onnx":
         if int8:
             raise ValueError("--int8 works with the torch backend, not onnx")
@@ -156,4 +161,4 @@ def network(
         raise ValueError("--onnx FILE goes with --backend onnx")
     if int8:
         return TorchNetwork(quantized(artifact.model), batch_workers=2)
-    return TorchNetwork(artifact.model)
+    return TorchNetwork(artifact.model.to(device))

@@ -154,4 +154,4 @@ def read_trainer_state(output: Path) -> dict[str, Any]:
     path = output / CHECKPOINT / TRAINER_STATE
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no checkpoint to resume from")
-    return torch.load(path, weights_only=True)
+    return torch.load(path, weights_only=True, map_location="cpu")  # a GPU run resumes anywhere

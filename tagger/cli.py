@@ -29,9 +29,22 @@ Backend = Annotated[str, typer.Option(help="Run the network with torch or onnx (
 Int8 = Annotated[
     bool, typer.Option("--int8", help="Torch backend: int8 dynamic quantization (faster).")
 ]
+Device = Annotated[
+    str,
+    typer.Option(
+        "--device", help="auto (CUDA when available, else CPU), cpu, cuda, cuda:N or mps."
+    ),
+]
 OnnxFile = Annotated[
     Path | None, typer.Option("--onnx", help="With --backend onnx: a file from `tagger export`.")
 ]
+
+
+def _device(name: str, backend: str = "torch", int8: bool = False, processes: int = 1) -> str:
+    """`auto` means the CPU where only the CPU can serve: onnx, int8 and forked workers."""
+    if name == "auto" and (backend != "torch" or int8 or processes > 1):
+        return "cpu"
+    return name
 
 
 def _fail(message: str) -> None:
@@ -55,6 +68,7 @@ def train_cli(
     ] = False,
     data_dir: DataDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    device: Device = "auto",
 ) -> None:
     """Train a model from a config file into OUTPUT."""
     from tagger.config import ConfigError, load_config
@@ -65,7 +79,9 @@ def train_cli(
         items.append(f"train.max_minutes={max_minutes}")
     try:
         cfg = load_config(config, items)
-        result = train(cfg, output, data_dir=data_dir, resume=resume, progress=not quiet)
+        result = train(
+            cfg, output, data_dir=data_dir, resume=resume, progress=not quiet, device=device
+        )
     except (ConfigError, CorpusError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     typer.echo(json.dumps(result))
@@ -85,13 +101,16 @@ def evaluate_cli(
     backend: Backend = "torch",
     int8: Int8 = False,
     onnx: OnnxFile = None,
+    device: Device = "auto",
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.evaluate import evaluate_corpus, format_report
     from tagger.predict import Predictor
 
     try:
-        predictor = Predictor.load(model, backend=backend, int8=int8, onnx_path=onnx)
+        predictor = Predictor.load(
+            model, backend=backend, int8=int8, onnx_path=onnx, device=_device(device, backend, int8)
+        )
         scores = evaluate_corpus(predictor, corpus, split, fmt, columns, data_dir)
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
         _fail(str(err))
@@ -152,6 +171,7 @@ def tag_cli(
     processes: Annotated[
         int, typer.Option(help="Worker processes, one torch thread each (bulk tagging).")
     ] = 1,
+    device: Device = "auto",
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels
     each line (or each sentence)."""
@@ -170,7 +190,8 @@ def tag_cli(
 
         torch.set_num_threads(threads)
     try:
-        predictor = Predictor.load(model, batch_size, scheme, backend, int8, onnx)
+        where = _device(device, backend, int8, processes)
+        predictor = Predictor.load(model, batch_size, scheme, backend, int8, onnx, where)
         fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
         check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
@@ -211,12 +232,13 @@ def to_spacy_cli(
     int8: Annotated[
         bool, typer.Option("--int8", help="Components run int8 dynamic quantization.")
     ] = False,
+    device: Device = "auto",
 ) -> None:
     """Write a spaCy pipeline (tokenizer, sentencizer, one component per model)."""
     from tagger.to_spacy import to_spacy
 
     try:
-        nlp = to_spacy(models, output, lang, base, int8)
+        nlp = to_spacy(models, output, lang, base, int8, device)
     except (FileNotFoundError, ValueError, OSError) as err:
         _fail(str(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))

@@ -39,6 +39,21 @@ def ordered_map(
 
 
 _FORK_HOOK = False
+_FORKED = False  # set in children forked after one_torch_thread_in_forked_children
+
+
+def in_forked_child() -> bool:
+    """Whether this process was forked by ordered_map or spaCy's n_process (CUDA cannot
+    be initialised again after a fork)."""
+    return _FORKED
+
+
+def _after_fork_in_child() -> None:
+    import torch
+
+    global _FORKED
+    _FORKED = True
+    torch.set_num_threads(1)
 
 
 def one_torch_thread_in_forked_children() -> None:
@@ -47,9 +62,7 @@ def one_torch_thread_in_forked_children() -> None:
     n_process forks too)."""
     global _FORK_HOOK
     if not _FORK_HOOK:
-        import torch
-
-        os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
+        os.register_at_fork(after_in_child=_after_fork_in_child)
         _FORK_HOOK = True
 
 

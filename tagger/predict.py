@@ -12,9 +12,10 @@ from tagger.backends import network
 from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.schemes import convert
+from tagger.devices import resolve_device, to_device
 from tagger.formats import ClassifiedText, TaggedSentence
 from tagger.io import Artifact, read_artifact
-from tagger.parallel import threaded_map
+from tagger.parallel import in_forked_child, threaded_map
 
 MAX_BATCH_TOKENS = 6144  # padded tokens per batch: bounds activation memory on long sentences
 
@@ -30,15 +31,19 @@ class Predictor:
         backend: str = "torch",
         int8: bool = False,
         onnx_path: str | Path | None = None,
+        device: str | torch.device = "cpu",
     ) -> None:
         """`backend` runs the network: torch (with `int8`, dynamically quantized) or onnx
-        (onnxruntime on `onnx_path`, or on a graph exported now)."""
+        (onnxruntime on `onnx_path`, or on a graph exported now); `device` is where torch
+        runs it (auto, cpu, cuda, cuda:N, mps; the model is moved there)."""
+        self.device = device if isinstance(device, torch.device) else resolve_device(device)
+        self._check_process()
         self.artifact = artifact
         self.batch_size = batch_size
         self.max_tokens = MAX_BATCH_TOKENS
         self.scheme = scheme  # NER output scheme
         self.encoder = BatchEncoder(artifact.vocabs)
-        self.network = network(artifact, backend, int8, onnx_path)
+        self.network = network(artifact, backend, int8, onnx_path, self.device)
         self.labels = artifact.vocabs.labels.items
         self._tokenizer = None
 
@@ -51,8 +56,16 @@ class Predictor:
         backend: str = "torch",
         int8: bool = False,
         onnx_path: str | Path | None = None,
+        device: str | torch.device = "cpu",
     ) -> Predictor:
-        return cls(read_artifact(path), batch_size, scheme, backend, int8, onnx_path)
+        return cls(read_artifact(path), batch_size, scheme, backend, int8, onnx_path, device)
+
+    def _check_process(self) -> None:
+        if self.device.type == "cuda" and in_forked_child():
+            raise ValueError(
+                "CUDA cannot be used in a forked process (tag --processes, "
+                "nlp.pipe(n_process=...)): use one process on a GPU, or device cpu"
+            )
 
     @property
     def config(self) -> Config:
@@ -98,16 +111,17 @@ class Predictor:
         Batches are encoded and prepared here, in order; the network and decoding may
         run on worker threads (Network.batch_workers), and results come back in order.
         """
+        self._check_process()
         head = self.artifact.model.eval().head
         nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
         lengths = [len(sentences[i]) for i in nonempty]
-        network = self.network
+        network, device = self.network, self.device
 
         @torch.inference_mode()  # per step of the generator, as the encoder's tables need
         def prepared() -> Iterator[tuple[list[int], Batch]]:
             for group in length_batches(lengths, self.batch_size, max_tokens=self.max_tokens):
                 indices = [nonempty[k] for k in group]
-                batch = self.encoder.encode([sentences[i] for i in indices])
+                batch = to_device(self.encoder.encode([sentences[i] for i in indices]), device)
                 network.prepare(batch)
                 yield indices, batch
 

@@ -28,7 +28,14 @@ UPOS = frozenset(
 @Language.factory(
     "bilstm_tagger",
     assigns=["token.pos", "token.tag", "doc.ents", "doc.cats"],
-    default_config={"model": "", "batch_size": 512, "overwrite": True, "target": "", "int8": False},
+    default_config={
+        "model": "",
+        "batch_size": 512,
+        "overwrite": True,
+        "target": "",
+        "int8": False,
+        "device": "auto",
+    },
     default_score_weights={"pos_acc": None, "tag_acc": None, "ents_f": None, "cats_score": None},
 )
 def make_bilstm_tagger(
@@ -39,14 +46,15 @@ def make_bilstm_tagger(
     overwrite: bool,
     target: str,
     int8: bool,
+    device: str,
 ) -> BiLSTMComponent:
     """`model`: a tagger model folder (loaded on first use, or from the pipeline folder);
     `target`: "pos" or "tag" for POS models ("" = pos for UPOS labels, else tag);
     `int8`: run the network with int8 dynamic quantization (faster; the saved weights
-    stay fp32)."""
+    stay fp32); `device`: auto (CUDA when available, else the CPU), cpu, cuda, cuda:N."""
     if not Span.has_extension(SCORE_EXTENSION):
         Span.set_extension(SCORE_EXTENSION, default=None)
-    return BiLSTMComponent(nlp, name, model, batch_size, overwrite, target, int8)
+    return BiLSTMComponent(nlp, name, model, batch_size, overwrite, target, int8, device)
 
 
 class BiLSTMComponent:
@@ -62,6 +70,7 @@ class BiLSTMComponent:
         overwrite: bool,
         target: str,
         int8: bool = False,
+        device: str = "auto",
     ) -> None:
         if target not in ("", "pos", "tag"):
             raise ValueError(f"bilstm_tagger: target is 'pos', 'tag' or '', got {target!r}")
@@ -72,6 +81,7 @@ class BiLSTMComponent:
         self.overwrite = overwrite
         self.target = target
         self.int8 = int8
+        self.device = device
         self._predictor: Any = None
 
     @property
@@ -189,7 +199,10 @@ class BiLSTMComponent:
         from tagger.parallel import one_torch_thread_in_forked_children
         from tagger.predict import Predictor
 
-        self._predictor = Predictor.load(path, batch_size=self.batch_size, int8=self.int8)
+        device = "cpu" if self.int8 and self.device == "auto" else self.device
+        self._predictor = Predictor.load(
+            path, batch_size=self.batch_size, int8=self.int8, device=device
+        )
         one_torch_thread_in_forked_children()
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:

@@ -51,6 +51,11 @@ def tag_lines(
     check_format(predictor, fmt)
     if processes > 1 and not isinstance(predictor.network, TorchNetwork):
         raise ValueError("--processes works with the torch backend")
+    if processes > 1 and predictor.device.type != "cpu":
+        raise ValueError(
+            f"--processes forks workers, and {predictor.device} cannot be used in a forked "
+            "process: one process tags on a GPU (or use --device cpu)"
+        )
     work = partial(_tag_block, predictor, pretokenized, scores, split_sentences)
     items = chain.from_iterable(ordered_map(work, _blocks(lines), processes))
     config = predictor.config

@@ -15,11 +15,16 @@ PIPE_NAMES = {"pos": "bilstm_tagger", "ner": "bilstm_ner", "sentiment": "bilstm_
 
 
 def build_pipeline(
-    models: Sequence[str | Path], lang: str = "", base: str | Path = "", int8: bool = False
+    models: Sequence[str | Path],
+    lang: str = "",
+    base: str | Path = "",
+    int8: bool = False,
+    device: str = "auto",
 ) -> Language:
     """spaCy's tokenizer for `lang` plus a sentencizer (or the `base` pipeline), then the models.
 
-    `lang` defaults to the first model's language; `int8` sets each component's int8 option.
+    `lang` defaults to the first model's language; `int8` and `device` set each
+    component's options of the same name.
     """
     tasks = [read_artifact(m).config for m in models]
     if base:
@@ -33,7 +38,7 @@ def build_pipeline(
         while name in nlp.pipe_names:
             name = f"{PIPE_NAMES.get(config.task, 'bilstm')}_{number}"
             number += 1
-        settings = {"model": str(Path(path).resolve()), "int8": int8}
+        settings = {"model": str(Path(path).resolve()), "int8": int8, "device": device}
         nlp.add_pipe("bilstm_tagger", name=name, config=settings)
     return nlp
 
@@ -44,8 +49,9 @@ def to_spacy(
     lang: str = "",
     base: str | Path = "",
     int8: bool = False,
+    device: str = "auto",
 ) -> Language:
     """Build the pipeline and save it; the folder loads with spacy.load, models included."""
-    nlp = build_pipeline(models, lang, base, int8)
+    nlp = build_pipeline(models, lang, base, int8, device)
     nlp.to_disk(output)
     return nlp

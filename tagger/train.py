@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from tagger import distributed
 from tagger.callbacks import (
     CHECKPOINT,
     LOG,
@@ -27,18 +28,21 @@ from tagger.callbacks import (
     read_trainer_state,
 )
 from tagger.config import SENTENCE_TASKS, Config
-from tagger.data.batching import BatchEncoder, length_batches
+from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.corpus import corpus_scheme, load_split
 from tagger.data.dataset import as_examples, target_names
 from tagger.data.schemes import convert_all, entity_types, scheme_labels
 from tagger.data.vectors import load_vectors
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
+from tagger.devices import autocast, check_precision, grad_scaler, to_device
+from tagger.distributed import World
 from tagger.evaluate import main_score, score, sentence_scores
 from tagger.io import Artifact, library_versions, read_artifact
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
 
 TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
+LOSS_EVERY = 20  # batches between reads of the running loss (a read waits for a GPU)
 
 
 def build_vocabs(
@@ -110,17 +114,38 @@ def seed_everything(seed: int) -> None:
 
 
 class Trainer:
-    """Owns model, optimizer and schedule; `fit` runs epochs and calls the callbacks."""
+    """Owns model, optimizer and schedule; `fit` runs epochs and calls the callbacks.
 
-    def __init__(self, config: Config, vocabs: Vocabs, model: SequenceTagger) -> None:
+    The device and this process's place among torchrun's ranks (`world`) are values
+    given here; with several ranks the model runs inside DistributedDataParallel.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        vocabs: Vocabs,
+        model: SequenceTagger,
+        device: torch.device | None = None,
+        world: World | None = None,
+    ) -> None:
         self.config = config
         self.vocabs = vocabs
-        self.model = model
+        self.device = device or torch.device("cpu")
+        self.world = world or World()
         t = config.train
+        check_precision(t.precision, self.device)
+        self.model = model.to(self.device)
+        self.runner = distributed.wrap(self.model, self.world)  # forward + backward go here
+        self.scaler = grad_scaler(self.device, t.precision)
         params = [p for p in model.parameters() if p.requires_grad]
         if t.optimizer == "adam":
+            # One fused kernel over all parameters instead of ~10 ops per tensor.
             self.optimizer: torch.optim.Optimizer = torch.optim.Adam(
-                params, lr=t.lr, betas=(t.momentum, t.beta2), weight_decay=t.weight_decay
+                params,
+                lr=t.lr,
+                betas=(t.momentum, t.beta2),
+                weight_decay=t.weight_decay,
+                fused=self.device.type in ("cpu", "cuda"),
             )
         elif t.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(
@@ -142,13 +167,18 @@ class Trainer:
             "best_epoch": state.best_epoch,
             "training_seconds": state.elapsed,
             "train_tokens_per_s": report.tokens_per_s if report else None,
+            "device": str(self.device),
+            "precision": self.config.train.precision,
+            "world_size": self.world.world_size,
             "versions": library_versions(),
         }
         return Artifact(self.config, self.vocabs, self.model, meta)
 
     def dev_score(self, state: TrainState, dev: tuple[list[list[str]], list[list[str]]]) -> float:
         """Accuracy (POS) or entity F1 (NER; dev gold in IOB2) of the current model."""
-        predictor = Predictor(self.artifact(state), batch_size=self.config.train.eval_batch_size)
+        predictor = Predictor(
+            self.artifact(state), batch_size=self.config.train.eval_batch_size, device=self.device
+        )
         task = self.config.task
         if task in SENTENCE_TASKS:
             predicted = [label for label, _ in predictor.classify(dev[0])]
@@ -162,14 +192,15 @@ class Trainer:
         state: TrainState,
         callbacks: list[Callback],
     ) -> tuple[float, int, float]:
-        """One pass over the training data; returns (mean loss, tokens, seconds)."""
-        t = self.config.train
-        seed = (
-            t.seed * 1000 + epoch
-        )  # same seed + epoch = same batches and dropout, so resume is exact
-        torch.manual_seed(seed)
-        batches = length_batches([len(s) for s in train[0]], t.batch_size, random.Random(seed))
+        """One pass over this rank's share of the training data; returns (mean loss,
+        tokens, seconds), loss and tokens summed over all ranks."""
+        t, world = self.config.train, self.world
+        seed = t.seed * 1000 + epoch  # same seed + epoch = same batches and dropout: exact resume
+        torch.manual_seed(seed + 7919 * world.rank)  # ranks draw different dropout masks
+        every = length_batches([len(s) for s in train[0]], t.batch_size, random.Random(seed))
+        batches = distributed.my_batches(every, world)
         self.model.train()
+        running = torch.zeros((), dtype=torch.float64, device=self.device)  # sum of loss x tokens
         total_loss, tokens, start = 0.0, 0, time.perf_counter()
         budget = t.max_minutes * 60 if t.max_minutes > 0 else math.inf
         for done, indices in enumerate(batches, start=1):
@@ -179,22 +210,42 @@ class Trainer:
                 tags=None if self.sentence_level else targets,
                 labels=targets if self.sentence_level else None,
             )
-            loss = self.model.loss(batch)
-            self.optimizer.zero_grad()
-            loss.backward()
-            if t.clip > 0:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.clip)
-            self.optimizer.step()
             n = int(batch.lengths.sum())
-            total_loss += float(loss.detach()) * n
+            loss = self.step(to_device(batch, self.device))
+            running += loss.detach() * n
             tokens += n
             seconds = time.perf_counter() - start
+            if done % LOSS_EVERY == 0 or done == len(batches):
+                total_loss = float(running)
             for callback in callbacks:
                 callback.on_batch(epoch, done, len(batches), total_loss / tokens, tokens / seconds)
-            if state.elapsed + seconds > budget:
+            over = state.elapsed + seconds > budget
+            if distributed.shared(float(over), world, self.device):  # rank 0's clock decides
                 state.stop, state.stop_reason = True, f"time budget of {t.max_minutes} minutes"
                 break
-        return total_loss / max(tokens, 1), tokens, time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        total_loss, all_tokens = distributed.summed([float(running), tokens], world, self.device)
+        return total_loss / max(all_tokens, 1), int(all_tokens), seconds
+
+    def step(self, batch: Batch) -> torch.Tensor:
+        """Forward, backward and an optimizer step on one batch; returns the loss."""
+        t = self.config.train
+        with autocast(self.device, t.precision):
+            loss = self.model.loss_of(self.runner(batch), batch)
+        self.optimizer.zero_grad()
+        if self.scaler is not None:  # fp16: scaled loss, unscaled before clipping
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        if t.clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.clip)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        return loss
 
     def fit(
         self,
@@ -207,8 +258,11 @@ class Trainer:
         while state.epoch < t.max_epochs and not state.stop:
             epoch = state.epoch + 1
             loss, tokens, seconds = self.run_epoch(epoch, train, state, callbacks)
+            seconds = distributed.shared(seconds, self.world, self.device)  # rank 0's clock
             state.elapsed += seconds
-            score = self.dev_score(state, dev)
+            state.stop = bool(distributed.shared(float(state.stop), self.world, self.device))
+            score = self.dev_score(state, dev) if self.world.main else 0.0
+            score = distributed.shared(score, self.world, self.device)  # the same schedule
             self.scheduler.step(score)
             improved = score > state.best_score
             state.epoch = epoch
@@ -230,6 +284,7 @@ class Trainer:
             state.history.append(asdict(report))
             for callback in callbacks:
                 callback.on_epoch_end(state, report, self)
+            state.stop = bool(distributed.shared(float(state.stop), self.world, self.device))
         if not state.stop:
             state.stop_reason = f"reached max_epochs = {t.max_epochs}"
         return state
@@ -257,27 +312,37 @@ def load_examples(
     return config, (train_tokens, train_targets), dev, labels
 
 
-def resume_trainer(config: Config, output: Path) -> tuple[Trainer, TrainState]:
+def resume_trainer(
+    config: Config, output: Path, device: torch.device, world: World
+) -> tuple[Trainer, TrainState]:
     """Model, optimizer, schedule and loop state of OUTPUT/checkpoint."""
     if not (output / CHECKPOINT).is_dir():
         raise FileNotFoundError(f"{output / CHECKPOINT}: no checkpoint to resume from")
     saved = read_artifact(output / CHECKPOINT)
     # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
-    trainer = Trainer(replace(saved.config, train=config.train), saved.vocabs, saved.model)
+    trainer = Trainer(
+        replace(saved.config, train=config.train), saved.vocabs, saved.model, device, world
+    )
     trainer_state = read_trainer_state(output)
-    trainer.optimizer.load_state_dict(trainer_state["optimizer"])
+    trainer.optimizer.load_state_dict(trainer_state["optimizer"])  # moved to the params' device
     trainer.scheduler.load_state_dict(trainer_state["scheduler"])
     state = TrainState(**trainer_state["state"])
     state.stop, state.stop_reason = False, ""
     return trainer, state
 
 
-def new_trainer(config: Config, train_tokens: list[list[str]], labels: list[str]) -> Trainer:
+def new_trainer(
+    config: Config,
+    train_tokens: list[list[str]],
+    labels: list[str],
+    device: torch.device | None = None,
+    world: World | None = None,
+) -> Trainer:
     """A freshly initialised model (seeded) with vocabularies from the training data."""
     vocabs, vectors = build_vocabs(config, train_tokens, labels)
     seed_everything(config.train.seed)
     model = build_model(config.model, vocabs, vectors, config.task in SENTENCE_TASKS)
-    return Trainer(config, vocabs, model)
+    return Trainer(config, vocabs, model, device, world)
 
 
 def train(
@@ -286,31 +351,47 @@ def train(
     data_dir: Path | None = None,
     resume: bool = False,
     progress: bool = True,
+    device: str = "auto",
 ) -> dict[str, Any]:
-    """Train a model on config's corpus into `output`; with resume, continue its checkpoint."""
+    """Train a model on config's corpus into `output`; with resume, continue its checkpoint.
+
+    Under torchrun every rank runs this; rank 0 alone writes `output`. Workers that
+    torchrun restarted after a failure resume from the checkpoint when there is one.
+    """
     output = Path(output)
+    world = distributed.from_environment()
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
-    seed_everything(config.train.seed)
-    config, train_examples, dev, labels = load_examples(config, data_dir)
-    if resume:
-        trainer, state = resume_trainer(config, output)
-    else:
-        trainer, state = new_trainer(config, train_examples[0], labels), TrainState()
-        (output / LOG).unlink(missing_ok=True)
-    callbacks: list[Callback] = [
-        KeepBest(output),
-        EarlyStop(trainer.config.train.patience),
-        Checkpoint(output),
-        JsonlLog(output),
-    ]
-    if progress:
-        callbacks.append(Progress())
-    state = trainer.fit(train_examples, dev, state, callbacks)
+    where = distributed.start(world, device)
+    try:
+        seed_everything(config.train.seed)
+        config, train_examples, dev, labels = load_examples(config, data_dir)
+        resume = resume or (world.restarts > 0 and (output / CHECKPOINT).is_dir())
+        if resume:
+            trainer, state = resume_trainer(config, output, where, world)
+        else:
+            trainer = new_trainer(config, train_examples[0], labels, where, world)
+            state = TrainState()
+            if world.main:
+                (output / LOG).unlink(missing_ok=True)
+        state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress))
+    finally:
+        distributed.stop(world)
     return {
         "epochs": state.epoch,
         "best_epoch": state.best_epoch,
         "dev_score": state.best_score,
         "training_seconds": state.elapsed,
         "stop_reason": state.stop_reason,
+        "device": str(where),
+        "world_size": world.world_size,
     }
+
+
+def callbacks(trainer: Trainer, output: Path, progress: bool) -> list[Callback]:
+    """Early stopping on every rank (its state must agree); files and output on rank 0."""
+    stop: list[Callback] = [EarlyStop(trainer.config.train.patience)]
+    if not trainer.world.main:
+        return stop
+    files: list[Callback] = [KeepBest(output), *stop, Checkpoint(output), JsonlLog(output)]
+    return files + ([Progress()] if progress else [])

@@ -36,7 +36,7 @@ class Batch:
     def mask(self) -> torch.Tensor:
         """(batch, time) True at real tokens."""
         time = self.words.shape[1]
-        return torch.arange(time)[None, :] < self.lengths[:, None]
+        return torch.arange(time, device=self.lengths.device)[None, :] < self.lengths[:, None]
 
 
 class BatchEncoder:
@@ -168,7 +168,7 @@ def _first_seen(token_types: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Te
 
 def grown(table: torch.Tensor, rows: int, fill: int = 0) -> torch.Tensor:
     """`table` with `rows` rows, the new ones set to `fill`."""
-    grown = torch.full((rows, *table.shape[1:]), fill, dtype=table.dtype)
+    grown = torch.full((rows, *table.shape[1:]), fill, dtype=table.dtype, device=table.device)
     grown[: len(table)] = table
     return grown
 

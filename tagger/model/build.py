@@ -9,6 +9,7 @@ from tagger.config import ModelConfig
 from tagger.data.batching import Batch
 from tagger.data.vocab import CASINGS, Vocabs
 from tagger.model.crf import CRF, allowed_transitions
+from tagger.model.dropout import Dropout
 from tagger.model.embeddings import CharCNN, CharLSTM, TokenEmbedder
 from tagger.model.encoder import BiLSTMEncoder
 from tagger.model.heads import CRFHead, SoftmaxHead
@@ -23,7 +24,7 @@ class SequenceTagger(nn.Module):
     ) -> None:
         super().__init__()
         self.embedder = embedder
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.encoder = encoder
         self.head = head
 
@@ -36,10 +37,15 @@ class SequenceTagger(nn.Module):
         return self.head(self.encode(batch), batch.mask)
 
     def loss(self, batch: Batch) -> torch.Tensor:
+        return self.loss_of(self(batch), batch)
+
+    def loss_of(self, scores: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """The head's loss of scores from `forward` (which DDP may have run) on a batch."""
         target = batch.labels if isinstance(self.head, SentenceHead) else batch.tags
         if target is None:
             raise ValueError("loss needs gold tags (token heads) or labels (sentence heads)")
-        return self.head.loss(self(batch), target, batch.mask)
+        # Scores in fp32 whatever the autocast precision: the loss sums and normalizes.
+        return self.head.loss(scores.float(), target, batch.mask)
 
 
 def build_model(

@@ -18,8 +18,9 @@ class CharCache:
     def __init__(self, chars: nn.Module) -> None:
         self.chars = chars
         self.generation = -1
-        self.vectors = torch.zeros(0, chars.out_dim)  # (capacity, out_dim)
-        self.ready = torch.zeros(0, dtype=torch.bool)  # (capacity,)
+        device = next(chars.parameters()).device  # the cache lives where the model runs
+        self.vectors = torch.zeros(0, chars.out_dim, device=device)  # (capacity, out_dim)
+        self.ready = torch.zeros(0, dtype=torch.bool, device=device)  # (capacity,)
 
     @torch.inference_mode()
     def features(self, batch: Batch) -> torch.Tensor:

@@ -144,6 +144,8 @@ class CRF(nn.Module):
             )
         alpha = torch.stack(alphas, dim=1)  # (B, T, K)
         beta = torch.stack(betas, dim=1)  # (B, T, K)
-        log_z = torch.logsumexp(alpha[torch.arange(batch), (lengths - 1).clamp(min=0)] + end, dim=1)
+        log_z = torch.logsumexp(
+            alpha[torch.arange(batch, device=alpha.device), (lengths - 1).clamp(min=0)] + end, dim=1
+        )
         # float32 rounding can put a certain label a hair above 1
         return (alpha + beta - log_z[:, None, None]).exp().clamp(max=1.0)

@@ -1,0 +1,97 @@
+"""Where the network runs: device names, moving batches there, and mixed precision.
+
+Device names are torch's (`cpu`, `cuda`, `cuda:1`, `mps`) plus `auto`: CUDA when torch
+sees a GPU, else the CPU. Nothing here is global: the device is a value passed to the
+trainer and the Predictor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+
+import torch
+
+from tagger.data.batching import Batch
+
+PRECISIONS = ("fp32", "bf16", "fp16")
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class DeviceError(ValueError):
+    """A device that is not known to torch or not present on this machine."""
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """torch.device for a name; raises DeviceError naming what this machine offers."""
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise DeviceError(f"device {name!r}: expected auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"device {name!r}: this torch sees no CUDA GPU ({available()})")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise DeviceError(
+                f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) here"
+            )
+    elif device.type == "mps":
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise DeviceError(f"device {name!r}: MPS is not available here ({available()})")
+    elif device.type != "cpu":
+        raise DeviceError(f"device {name!r}: expected auto, cpu, cuda, cuda:N or mps")
+    return device
+
+
+def available() -> str:
+    """The devices this machine offers, for error messages."""
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if hasattr(torch.backends, "mps") and torch.backends.mps.is_available():
+        names.append("mps")
+    return "available: " + ", ".join(names)
+
+
+def to_device(batch: Batch, device: torch.device) -> Batch:
+    """The batch with every tensor on `device` (a no-op on the CPU)."""
+    if device.type == "cpu":
+        return batch
+    moved = {
+        f.name: value.to(device, non_blocking=True)
+        for f in dataclasses.fields(batch)
+        if isinstance(value := getattr(batch, f.name), torch.Tensor)
+    }
+    return dataclasses.replace(batch, **moved)
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """fp16 needs a GPU (a CPU has no fast fp16 kernels and torch's CPU scaler is new)."""
+    if precision not in PRECISIONS:
+        raise ValueError(
+            f"train.precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}"
+        )
+    if precision == "fp16" and device.type != "cuda":
+        raise ValueError("train.precision = 'fp16' needs a CUDA device; use 'bf16' on the CPU")
+
+
+@contextlib.contextmanager
+def autocast(device: torch.device, precision: str) -> Iterator[None]:
+    """Mixed precision for the forward pass: matrix products and RNNs in bf16/fp16,
+    reductions and the loss in fp32 (torch.autocast's lists); fp32 does nothing."""
+    if precision == "fp32":
+        yield
+        return
+    with torch.autocast(device.type, dtype=_DTYPES[precision]):
+        yield
+
+
+def grad_scaler(device: torch.device, precision: str) -> torch.amp.GradScaler | None:
+    """A loss scaler for fp16 (its gradients underflow without one); None otherwise."""
+    if precision != "fp16":
+        return None
+    return torch.amp.GradScaler(device.type)
