@@ -72,6 +72,7 @@ def train_cli(
 ) -> None:
     """Train a model from a config file into OUTPUT."""
     from tagger.config import ConfigError, load_config
+    from tagger.distributed import from_environment
     from tagger.train import train
 
     items = list(overrides or [])
@@ -84,7 +85,8 @@ def train_cli(
         )
     except (ConfigError, CorpusError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
-    typer.echo(json.dumps(result))
+    if from_environment().main:  # under torchrun, one summary
+        typer.echo(json.dumps(result))
 
 
 @app.command("evaluate")

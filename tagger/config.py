@@ -73,7 +73,8 @@ class TrainConfig:
     seed: int = 1  # seeds python, numpy and torch
     threads: int = 0  # torch intra-op threads (0 = torch's default)
     eval_batch_size: int = 256  # sentences per batch when scoring dev
-    precision: str = "fp32"  # "fp32" | "bf16" (CPU or GPU autocast) | "fp16" (CUDA, loss scaling)
+    precision: str = "fp32"  # fp32 | bf16 (autocast) | fp16 (CUDA, loss scaling) | auto (bf16
+    # where the CPU or GPU computes it natively, else fp32)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ _RANGES: list[tuple[str, Any, str]] = [
     ("train.max_minutes", lambda v: v >= 0, "0 (no budget) or positive minutes"),
     ("train.lr_factor", lambda v: 0 < v < 1, "a factor in (0, 1)"),
     ("train.threads", lambda v: v >= 0, "0 (default) or a thread count"),
-    ("train.precision", lambda v: v in ("fp32", "bf16", "fp16"), "'fp32', 'bf16' or 'fp16'"),
+    ("train.precision", lambda v: v in ("fp32", "bf16", "fp16", "auto"), "fp32, bf16, fp16, auto"),
 ]
 
 

@@ -15,7 +15,7 @@ import torch
 
 from tagger.data.batching import Batch
 
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -69,14 +69,29 @@ def to_device(batch: Batch, device: torch.device) -> Batch:
     return dataclasses.replace(batch, **moved)
 
 
-def check_precision(precision: str, device: torch.device) -> None:
-    """fp16 needs a GPU (a CPU has no fast fp16 kernels and torch's CPU scaler is new)."""
+def training_precision(precision: str, device: torch.device) -> str:
+    """The precision a training run uses: `auto` is bf16 where the hardware computes it
+    natively (a CPU with AVX512-BF16 or AMX, a GPU that supports it), else fp32.
+    fp16 needs a GPU (a CPU has no fast fp16 kernels)."""
     if precision not in PRECISIONS:
-        raise ValueError(
-            f"train.precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}"
-        )
+        expected = ", ".join(PRECISIONS)
+        raise ValueError(f"train.precision: expected one of {expected}, got {precision!r}")
     if precision == "fp16" and device.type != "cuda":
         raise ValueError("train.precision = 'fp16' needs a CUDA device; use 'bf16' on the CPU")
+    if precision != "auto":
+        return precision
+    return "bf16" if native_bf16(device) else "fp32"
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 products run in hardware here (emulated bf16 is slower than fp32)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        cpu = torch.cpu
+        checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        return any(getattr(cpu, name, lambda: False)() for name in checks)
+    return False
 
 
 @contextlib.contextmanager

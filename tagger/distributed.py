@@ -12,6 +12,7 @@ The training loop asks this module; this module knows nothing of training.
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,6 +85,9 @@ def stop(world: World) -> None:
     """Leave the process group (every rank, at the end of training)."""
     if world.distributed and dist.is_initialized():
         dist.barrier()
+        # DDP's reducer holds the group: collect it first, or the group's threads are
+        # torn down at interpreter exit ("terminate called without an active exception").
+        gc.collect()
         dist.destroy_process_group()
 
 
@@ -113,6 +117,18 @@ def shared(value: float, world: World, device: torch.device) -> float:
     tensor = torch.tensor([value], dtype=torch.float64, device=device)
     dist.broadcast(tensor, src=0)
     return float(tensor.item())
+
+
+def same_everywhere(digest: str, world: World, device: torch.device) -> bool:
+    """Whether every rank holds this hex digest (rank 0's is compared on each rank)."""
+    if not world.distributed:
+        return True
+    mine = torch.tensor(list(bytes.fromhex(digest)), dtype=torch.int64, device=device)
+    theirs = mine.clone()
+    dist.broadcast(theirs, src=0)
+    agree = torch.tensor([int(torch.equal(mine, theirs))], device=device)
+    dist.all_reduce(agree, op=dist.ReduceOp.MIN)
+    return bool(agree.item())
 
 
 def summed(values: Sequence[float], world: World, device: torch.device) -> list[float]:

@@ -8,7 +8,6 @@ the weights it was made from (`weights_digest`), so a stale file is refused.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import sys
@@ -22,7 +21,7 @@ from torch import nn
 
 from tagger.config import SENTENCE_TASKS
 from tagger.data.batching import Batch, BatchEncoder
-from tagger.io import Artifact
+from tagger.io import Artifact, weights_digest  # noqa: F401 (imported from here too)
 from tagger.model.build import SequenceTagger
 
 INPUT_NAMES = ("words", "pretrained", "casing", "chars", "char_lengths", "char_index", "lengths")
@@ -42,15 +41,6 @@ def input_names(artifact: Artifact) -> list[str]:
     """The graph's inputs for this model: `pretrained` only when it uses vectors."""
     has_vectors = artifact.vocabs.pretrained is not None
     return [n for n in INPUT_NAMES if n != "pretrained" or has_vectors]
-
-
-def weights_digest(model: nn.Module) -> str:
-    """SHA-256 over the model's tensors (names, shapes, bytes): which weights a graph holds."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
-        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
 
 
 class _Network(nn.Module):

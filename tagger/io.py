@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -87,6 +88,15 @@ def read_artifact(path: str | Path) -> Artifact:
     model.load_state_dict(state)
     model.eval()
     return Artifact(config=config, vocabs=vocabs, model=model, meta=meta)
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """SHA-256 over the model's tensors (names, shapes, bytes): which weights it holds."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
+        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _write_json(path: Path, data: Any) -> None:

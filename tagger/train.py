@@ -34,10 +34,10 @@ from tagger.data.dataset import as_examples, target_names
 from tagger.data.schemes import convert_all, entity_types, scheme_labels
 from tagger.data.vectors import load_vectors
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
-from tagger.devices import autocast, check_precision, grad_scaler, to_device
+from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.evaluate import main_score, score, sentence_scores
-from tagger.io import Artifact, library_versions, read_artifact
+from tagger.io import Artifact, library_versions, read_artifact, weights_digest
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
 
@@ -133,10 +133,10 @@ class Trainer:
         self.device = device or torch.device("cpu")
         self.world = world or World()
         t = config.train
-        check_precision(t.precision, self.device)
+        self.precision = training_precision(t.precision, self.device)
         self.model = model.to(self.device)
         self.runner = distributed.wrap(self.model, self.world)  # forward + backward go here
-        self.scaler = grad_scaler(self.device, t.precision)
+        self.scaler = grad_scaler(self.device, self.precision)
         params = [p for p in model.parameters() if p.requires_grad]
         if t.optimizer == "adam":
             # One fused kernel over all parameters instead of ~10 ops per tensor.
@@ -168,7 +168,7 @@ class Trainer:
             "training_seconds": state.elapsed,
             "train_tokens_per_s": report.tokens_per_s if report else None,
             "device": str(self.device),
-            "precision": self.config.train.precision,
+            "precision": self.precision,
             "world_size": self.world.world_size,
             "versions": library_versions(),
         }
@@ -230,7 +230,7 @@ class Trainer:
     def step(self, batch: Batch) -> torch.Tensor:
         """Forward, backward and an optimizer step on one batch; returns the loss."""
         t = self.config.train
-        with autocast(self.device, t.precision):
+        with autocast(self.device, self.precision):
             loss = self.model.loss_of(self.runner(batch), batch)
         self.optimizer.zero_grad()
         if self.scaler is not None:  # fp16: scaled loss, unscaled before clipping
@@ -364,19 +364,9 @@ def train(
         torch.set_num_threads(config.train.threads)
     where = distributed.start(world, device)
     try:
-        seed_everything(config.train.seed)
-        config, train_examples, dev, labels = load_examples(config, data_dir)
-        resume = resume or (world.restarts > 0 and (output / CHECKPOINT).is_dir())
-        if resume:
-            trainer, state = resume_trainer(config, output, where, world)
-        else:
-            trainer = new_trainer(config, train_examples[0], labels, where, world)
-            state = TrainState()
-            if world.main:
-                (output / LOG).unlink(missing_ok=True)
-        state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress))
+        state, digest = _fit(config, output, data_dir, resume, progress, where, world)
     finally:
-        distributed.stop(world)
+        distributed.stop(world)  # the trainer and its DDP wrapper are gone by now
     return {
         "epochs": state.epoch,
         "best_epoch": state.best_epoch,
@@ -385,7 +375,35 @@ def train(
         "stop_reason": state.stop_reason,
         "device": str(where),
         "world_size": world.world_size,
+        "weights_sha256": digest,  # of the final weights (the folder holds the best epoch's)
     }
+
+
+def _fit(
+    config: Config,
+    output: Path,
+    data_dir: Path | None,
+    resume: bool,
+    progress: bool,
+    where: torch.device,
+    world: World,
+) -> tuple[TrainState, str]:
+    """Load the data, make or resume the trainer, fit; the final state and weights digest."""
+    seed_everything(config.train.seed)
+    config, train_examples, dev, labels = load_examples(config, data_dir)
+    resume = resume or (world.restarts > 0 and (output / CHECKPOINT).is_dir())
+    if resume:
+        trainer, state = resume_trainer(config, output, where, world)
+    else:
+        trainer = new_trainer(config, train_examples[0], labels, where, world)
+        state = TrainState()
+        if world.main:
+            (output / LOG).unlink(missing_ok=True)
+    state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress))
+    digest = weights_digest(trainer.model)
+    if not distributed.same_everywhere(digest, world, where):
+        raise RuntimeError(f"rank {world.rank}: the ranks ended training with different weights")
+    return state, digest
 
 
 def callbacks(trainer: Trainer, output: Path, progress: bool) -> list[Callback]:
