@@ -188,8 +188,9 @@ def test_read_artifact_rejects_other_format_versions(
 NOISY = {"dropout": 0.2, "word_dropout": 0.1}  # so that the random streams matter
 
 
-def test_same_seed_same_weights(tmp_path: Path, tiny_config: TinyConfig) -> None:
-    schedule = {"max_epochs": 3, "patience": 100}
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_same_seed_same_weights(tmp_path: Path, tiny_config: TinyConfig, precision: str) -> None:
+    schedule = {"max_epochs": 3, "patience": 100, "precision": precision}
     config = tiny_config(tmp_path, train=schedule, **NOISY)
     train(config, tmp_path / "a", progress=False)
     train(config, tmp_path / "b", progress=False)
@@ -203,9 +204,13 @@ def test_same_seed_same_weights(tmp_path: Path, tiny_config: TinyConfig) -> None
     assert any(not torch.equal(c[k], v) for k, v in state_dict(a).items())
 
 
-def test_resume_equals_uninterrupted(tmp_path: Path, tiny_config: TinyConfig) -> None:
-    four = tiny_config(tmp_path, train={"max_epochs": 4, "patience": 100}, **NOISY)
-    two = tiny_config(tmp_path, train={"max_epochs": 2, "patience": 100}, **NOISY)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_resume_equals_uninterrupted(
+    tmp_path: Path, tiny_config: TinyConfig, precision: str
+) -> None:
+    schedule = {"patience": 100, "precision": precision}
+    four = tiny_config(tmp_path, train={"max_epochs": 4, **schedule}, **NOISY)
+    two = tiny_config(tmp_path, train={"max_epochs": 2, **schedule}, **NOISY)
     train(four, tmp_path / "a", progress=False)
     train(two, tmp_path / "b", progress=False)
     assert len((tmp_path / "b" / "train_log.jsonl").read_text().splitlines()) == 2
