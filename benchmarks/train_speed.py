@@ -49,12 +49,13 @@ def forward_flops_per_token(model_config: dict, n_labels: int, chars_per_token: 
     return flops
 
 
-def one_run(tree: Path, epochs: int, data_dir: str) -> dict:
+def one_run(tree: Path, epochs: int, data_dir: str, overrides: list[str]) -> dict:
     """Train `epochs` epochs of tree's pos-ewt config; tokens/s over those epochs."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PYTHONPATH": str(tree), "TAGGER_DATA_DIR": data_dir}
         command = [sys.executable, "-m", "tagger", "train", str(tree / "configs/pos-ewt.toml")]
         command += ["--output", f"{tmp}/model", "--set", f"train.max_epochs={epochs}", "--quiet"]
+        command += [arg for item in overrides for arg in ("--set", item)]
         subprocess.run(command, env=env, check=True, cwd=tree, stdout=subprocess.DEVNULL)
         epochs_log = [json.loads(line) for line in open(f"{tmp}/model/train_log.jsonl")]
         meta = json.loads(Path(f"{tmp}/model/meta.json").read_text())
@@ -78,6 +79,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--chars-per-token", type=float, default=4.06)  # EWT train words
+    parser.add_argument(
+        "--current-set",
+        action="append",
+        default=[],
+        help="config override for this checkout only, e.g. train.precision=fp32 (repeatable)",
+    )
     parser.add_argument("--data-dir", default=os.environ.get("TAGGER_DATA_DIR", ""))
     parser.add_argument("--out", default="benchmarks/results/train_speed.json")
     args = parser.parse_args()
@@ -86,11 +93,12 @@ def main() -> None:
     peaks = []
     for i in range(args.runs):
         for name, tree in trees.items():
-            runs[name].append(one_run(tree, args.epochs, args.data_dir))
+            overrides = args.current_set if name == "current" else []
+            runs[name].append(one_run(tree, args.epochs, args.data_dir, overrides))
             print(f"run {i + 1} {name}: {runs[name][-1]['tokens_per_s']:,.0f} tokens/s", flush=True)
         peaks.append(gemm_peak())
     peak = statistics.median(peaks)
-    results: dict = {"gemm_peak_gflops_2_threads": peak, "runs": runs}
+    results: dict = {"gemm_peak_gflops_2_threads": peak, "runs": runs, "set": args.current_set}
     for name, items in runs.items():
         rate = statistics.median(r["tokens_per_s"] for r in items)
         flops = 3 * forward_flops_per_token(

@@ -136,17 +136,16 @@ class Checkpoint:
 
     def on_epoch_end(self, state: TrainState, report: EpochReport, trainer: Any) -> None:
         buffer = io.BytesIO()
-        torch.save(
-            {
-                "state": asdict(state),
-                "optimizer": trainer.optimizer.state_dict(),
-                "scheduler": trainer.scheduler.state_dict(),
-            },
-            buffer,
-        )
-        write_artifact(
-            self.path, trainer.artifact(state, report), extra={TRAINER_STATE: buffer.getvalue()}
-        )
+        saved = {
+            "state": asdict(state),
+            "optimizer": trainer.optimizer.state_dict(),
+            "scheduler": trainer.scheduler.state_dict(),
+        }
+        if trainer.average is not None:
+            saved["average"] = trainer.average.state_dict()
+        torch.save(saved, buffer)
+        artifact = trainer.training_artifact(state, report)  # the weights being trained
+        write_artifact(self.path, artifact, extra={TRAINER_STATE: buffer.getvalue()})
 
 
 def read_trainer_state(output: Path) -> dict[str, Any]:

@@ -73,6 +73,8 @@ class TrainConfig:
     seed: int = 1  # seeds python, numpy and torch
     threads: int = 0  # torch intra-op threads (0 = torch's default)
     eval_batch_size: int = 256  # sentences per batch when scoring dev
+    average: float = 0.0  # decay of a moving average of the weights, which dev scoring and
+    # the saved model use (0.999: about the last 1,000 steps); 0 = off
     precision: str = "fp32"  # fp32 | bf16 (autocast) | fp16 (CUDA, loss scaling) | auto (bf16
     # where the CPU or GPU computes it natively, else fp32)
 
@@ -198,6 +200,7 @@ _RANGES: list[tuple[str, Any, str]] = [
     ("train.max_minutes", lambda v: v >= 0, "0 (no budget) or positive minutes"),
     ("train.lr_factor", lambda v: 0 < v < 1, "a factor in (0, 1)"),
     ("train.threads", lambda v: v >= 0, "0 (default) or a thread count"),
+    ("train.average", lambda v: 0 <= v < 1, "0 (off) or a decay in (0, 1)"),
     ("train.precision", lambda v: v in ("fp32", "bf16", "fp16", "auto"), "fp32, bf16, fp16, auto"),
 ]
 

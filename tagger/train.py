@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from tagger import distributed
+from tagger.averaging import WeightAverage
 from tagger.callbacks import (
     CHECKPOINT,
     LOG,
@@ -137,6 +138,7 @@ class Trainer:
         self.model = model.to(self.device)
         self.runner = distributed.wrap(self.model, self.world)  # forward + backward go here
         self.scaler = grad_scaler(self.device, self.precision)
+        self.average = WeightAverage(self.model, t.average) if t.average > 0 else None
         params = [p for p in model.parameters() if p.requires_grad]
         if t.optimizer == "adam":
             # One fused kernel over all parameters instead of ~10 ops per tensor.
@@ -160,6 +162,14 @@ class Trainer:
         self.sentence_level = config.task in SENTENCE_TASKS
 
     def artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
+        """The model as scored and saved: with train.average, a copy holding the average."""
+        artifact = self.training_artifact(state, report)
+        if self.average is not None:
+            artifact.model = self.average.averaged(self.model)
+        return artifact
+
+    def training_artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
+        """The weights being trained, for the checkpoint that resumes them."""
         meta = {
             "task": self.config.task,
             "epoch": state.epoch,
@@ -245,6 +255,8 @@ class Trainer:
             self.scaler.update()
         else:
             self.optimizer.step()
+        if self.average is not None:
+            self.average.update(self.model)
         return loss
 
     def fit(
@@ -326,6 +338,8 @@ def resume_trainer(
     trainer_state = read_trainer_state(output)
     trainer.optimizer.load_state_dict(trainer_state["optimizer"])  # moved to the params' device
     trainer.scheduler.load_state_dict(trainer_state["scheduler"])
+    if trainer.average is not None and "average" in trainer_state:
+        trainer.average.load_state_dict(trainer_state["average"])
     state = TrainState(**trainer_state["state"])
     state.stop, state.stop_reason = False, ""
     return trainer, state

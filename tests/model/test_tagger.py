@@ -204,11 +204,11 @@ def test_same_seed_same_weights(tmp_path: Path, tiny_config: TinyConfig, precisi
     assert any(not torch.equal(c[k], v) for k, v in state_dict(a).items())
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize(("precision", "average"), [("fp32", 0.0), ("bf16", 0.0), ("fp32", 0.9)])
 def test_resume_equals_uninterrupted(
-    tmp_path: Path, tiny_config: TinyConfig, precision: str
+    tmp_path: Path, tiny_config: TinyConfig, precision: str, average: float
 ) -> None:
-    schedule = {"patience": 100, "precision": precision}
+    schedule = {"patience": 100, "precision": precision, "average": average}
     four = tiny_config(tmp_path, train={"max_epochs": 4, **schedule}, **NOISY)
     two = tiny_config(tmp_path, train={"max_epochs": 2, **schedule}, **NOISY)
     train(four, tmp_path / "a", progress=False)
@@ -227,6 +227,11 @@ def test_resume_equals_uninterrupted(
     ]
     assert [row["epoch"] for row in logs[1]] == [1, 2, 3, 4]
     assert [row["loss"] for row in logs[0]] == [row["loss"] for row in logs[1]]
+    assert [row["dev_score"] for row in logs[0]] == [row["dev_score"] for row in logs[1]]
+    assert_same_tensors(  # the best model, averaged where train.average is on
+        state_dict(tmp_path / "a" / "model.safetensors"),
+        state_dict(tmp_path / "b" / "model.safetensors"),
+    )
 
 
 # --- pretrained vectors ---
