@@ -12,7 +12,7 @@ export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
 endif
 
 .PHONY: setup setup-dev setup-bench demo test lint bench bench-pos bench-ner bench-sentiment \
-	bench-speed bench-memory clean
+	bench-speed bench-memory bench-train clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench-speed: setup-bench
 # Peak RSS of `tagger tag` on 10 MB and 100 MB of text (about 15 minutes).
 bench-memory: setup-bench
 	$(PY) benchmarks/stream_memory.py --model models/pos-ewt --sizes 10 100
+
+# Training tokens/s of this checkout against BASELINE (a checkout of an older commit).
+BASELINE ?= ../tagger-04e3517
+bench-train: setup
+	$(PY) benchmarks/train_speed.py --baseline $(BASELINE) --runs 3
 
 clean:
 	rm -rf $(VENV) models/demo

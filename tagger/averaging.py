@@ -29,10 +29,11 @@ class WeightAverage:
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         params = dict(model.named_parameters())
-        # Early on, the average covers the steps so far (as Adam's bias correction).
+        # The decay warms up, (1 + t) / (10 + t) until it reaches `decay`, so the first
+        # epochs average over their own last steps, not back to the random start.
         self.steps += 1
-        weight = max(1.0 - self.decay, 1.0 / self.steps)
-        torch._foreach_lerp_(self.shadow, [params[n].detach() for n in self.names], weight)
+        decay = min(self.decay, (1.0 + self.steps) / (10.0 + self.steps))
+        torch._foreach_lerp_(self.shadow, [params[n].detach() for n in self.names], 1.0 - decay)
 
     @torch.no_grad()
     def averaged(self, model: nn.Module) -> nn.Module:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -30,82 +29,17 @@ from tagger.callbacks import (
 )
 from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import Batch, BatchEncoder, length_batches
-from tagger.data.corpus import corpus_scheme, load_split
-from tagger.data.dataset import as_examples, target_names
-from tagger.data.schemes import convert_all, entity_types, scheme_labels
-from tagger.data.vectors import load_vectors
-from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
+from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.evaluate import main_score, score, sentence_scores
 from tagger.io import Artifact, library_versions, read_artifact, weights_digest
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
+from tagger.training_data import build_vocabs, load_examples
 
 TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
 LOSS_EVERY = 20  # batches between reads of the running loss (a read waits for a GPU)
-
-
-def build_vocabs(
-    config: Config, tokens: list[list[str]], labels: list[str]
-) -> tuple[Vocabs, torch.Tensor | None]:
-    """Vocabularies from the training data, plus the pretrained vectors' matrix if any."""
-    words = [normalize(w) for sent in tokens for w in sent]
-    chars = [c for sent in tokens for w in sent for c in w]
-    pretrained, vectors = None, None
-    if config.model.pretrained:
-        names, matrix = load_vectors(config.model.pretrained, config.model.pretrained_max_words)
-        # Training words that have a vector but fall outside the top-N are added too.
-        top = set(names)
-        train_words = set(words)
-        extra_names, extra_rows = [], []
-        if len(names) == config.model.pretrained_max_words:
-            all_names, all_matrix = load_vectors(config.model.pretrained, 0)
-            for i, name in enumerate(all_names):
-                if name in train_words and name not in top:
-                    extra_names.append(name)
-                    extra_rows.append(all_matrix[i])
-        pretrained = Vocab([PAD, UNK, *names, *extra_names])
-        rows = [matrix] + ([np.stack(extra_rows)] if extra_rows else [])
-        body = torch.from_numpy(np.concatenate(rows))
-        vectors = torch.cat([torch.zeros(2, body.shape[1]), body])  # <pad>, <unk> are zero
-    vocabs = Vocabs(
-        # Rare training words keep a trainable row when they have a pretrained vector.
-        words=Vocab.build(
-            words,
-            min_count=config.model.min_word_count,
-            keep=pretrained.index if pretrained is not None else (),
-        ),
-        chars=Vocab.build(chars),
-        labels=Vocab.labels(labels),
-        pretrained=pretrained,
-    )
-    return vocabs, vectors
-
-
-def entity_tags(
-    config: Config, train_tags: list[list[str]], dev: tuple[list[list[str]], list[list[str]]]
-) -> tuple[Config, list[list[str]], tuple[list[list[str]], list[list[str]]]]:
-    """NER: training tags in the model's scheme, dev tags in IOB2 (for scoring), and the
-    corpus scheme recorded in the config so evaluation reads files the same way."""
-    scheme = corpus_scheme(config.data, train_tags)
-    train_tags, repaired = convert_all(train_tags, scheme, config.model.scheme)
-    dev_tags, dev_repaired = convert_all(dev[1], scheme, "iob2")
-    if repaired or dev_repaired:
-        print(
-            f"repaired {repaired} ill-formed {scheme} tags in train, {dev_repaired} in dev",
-            file=sys.stderr,
-        )
-    config = replace(config, data=replace(config.data, scheme=scheme))
-    return config, train_tags, (dev[0], dev_tags)
-
-
-def _label_list(config: Config, train_names: list[str], dev_names: list[str]) -> list[str]:
-    """Labels of a POS or sentence model: a sentence task keeps the corpus's class order,
-    POS takes the sorted tags of train and dev."""
-    if config.task in SENTENCE_TASKS:
-        return train_names + [n for n in dev_names if n not in train_names]
-    return sorted(set(train_names) | set(dev_names))
 
 
 def seed_everything(seed: int) -> None:
@@ -300,28 +234,6 @@ class Trainer:
         if not state.stop:
             state.stop_reason = f"reached max_epochs = {t.max_epochs}"
         return state
-
-
-Examples = tuple[list[list[str]], list]  # tokens, and tag lists or sentence labels
-
-
-def load_examples(
-    config: Config, data_dir: Path | None
-) -> tuple[Config, Examples, Examples, list[str]]:
-    """Train and dev examples (NER tags converted, see entity_tags) and the label list."""
-    train_set = load_split(config.data, "train", data_dir, config.task)
-    train_tokens, train_targets = as_examples(train_set)
-    if config.data.max_train_sentences > 0:
-        train_tokens = train_tokens[: config.data.max_train_sentences]
-        train_targets = train_targets[: config.data.max_train_sentences]
-    dev_set = load_split(config.data, "dev", data_dir, config.task)
-    dev = as_examples(dev_set)
-    if config.task == "ner":
-        config, train_targets, dev = entity_tags(config, train_targets, dev)
-        labels = scheme_labels(entity_types(train_targets + dev[1]), config.model.scheme)
-    else:
-        labels = _label_list(config, target_names(train_set), target_names(dev_set))
-    return config, (train_tokens, train_targets), dev, labels
 
 
 def resume_trainer(

@@ -18,7 +18,8 @@ from tagger.data.batching import Batch, BatchEncoder
 from tagger.devices import DeviceError, resolve_device, to_device, training_precision
 from tagger.model.build import build_model
 from tagger.predict import Predictor
-from tagger.train import build_vocabs, train
+from tagger.train import train
+from tagger.training_data import build_vocabs
 
 META = torch.device("meta")  # a device with no data: any tensor made on the CPU by mistake
 # meets one on meta and fails, as it would meet one on a GPU

@@ -16,7 +16,7 @@ from tagger.data.dataset import as_lists
 from tagger.io import Artifact
 from tagger.model.build import build_model
 from tagger.predict import Predictor
-from tagger.train import build_vocabs
+from tagger.training_data import build_vocabs
 
 # Whitespace of every kind, punctuation that spaCy splits off, and text beyond ASCII.
 WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]

@@ -37,7 +37,8 @@ from tagger.evaluate import entity_scores, sentence_scores, tag_scores
 from tagger.io import ARTIFACT_FILES, Artifact, write_artifact
 from tagger.model.build import build_model
 from tagger.predict import Predictor
-from tagger.train import build_vocabs, train
+from tagger.train import train
+from tagger.training_data import build_vocabs
 
 RUNNER = CliRunner()
 POS_TEXT = "The big dog chases a cat."

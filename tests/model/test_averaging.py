@@ -23,8 +23,8 @@ def test_average_follows_the_exponential_moving_average() -> None:
         with torch.no_grad():
             layer.weight.fill_(value)
         average.update(layer)
-        weight = max(0.5, 1.0 / step)  # the first step takes the weights as they are
-        expected = (1 - weight) * expected + weight * value
+        decay = min(0.5, (1 + step) / (10 + step))  # warm-up: 2/11, 3/12, ... then 0.5
+        expected = decay * expected + (1 - decay) * value
     averaged = average.averaged(layer)
     assert torch.allclose(averaged.weight, expected)
     assert torch.all(layer.weight == 4.0)  # the model itself is unchanged
