@@ -73,7 +73,8 @@ class OnnxNetwork:
             raise ValueError(
                 "--backend onnx needs onnxruntime: pip install 'tagger[onnx]'"
             ) from None
-        from tagger.export import export_onnx, weights_digest
+        from tagger.export import export_onnx
+        from tagger.io import weights_digest
 
         if onnx_path is None:
             data = export_onnx(artifact)

@@ -40,13 +40,6 @@ OnnxFile = Annotated[
 ]
 
 
-def _device(name: str, backend: str = "torch", int8: bool = False, processes: int = 1) -> str:
-    """`auto` means the CPU where only the CPU can serve: onnx, int8 and forked workers."""
-    if name == "auto" and (backend != "torch" or int8 or processes > 1):
-        return "cpu"
-    return name
-
-
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
@@ -106,12 +99,17 @@ def evaluate_cli(
     device: Device = "auto",
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
+    from tagger.devices import serving_device
     from tagger.evaluate import evaluate_corpus, format_report
     from tagger.predict import Predictor
 
     try:
         predictor = Predictor.load(
-            model, backend=backend, int8=int8, onnx_path=onnx, device=_device(device, backend, int8)
+            model,
+            backend=backend,
+            int8=int8,
+            onnx_path=onnx,
+            device=serving_device(device, backend, int8),
         )
         scores = evaluate_corpus(predictor, corpus, split, fmt, columns, data_dir)
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
@@ -179,6 +177,7 @@ def tag_cli(
     each line (or each sentence)."""
     from tagger.config import SENTENCE_TASKS
     from tagger.data.schemes import SCHEMES
+    from tagger.devices import serving_device
     from tagger.predict import Predictor
     from tagger.tag import check_format, tag_lines
 
@@ -192,7 +191,7 @@ def tag_cli(
 
         torch.set_num_threads(threads)
     try:
-        where = _device(device, backend, int8, processes)
+        where = serving_device(device, backend, int8, processes)
         predictor = Predictor.load(model, batch_size, scheme, backend, int8, onnx, where)
         fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
         check_format(predictor, fmt)

@@ -47,6 +47,17 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
+def serving_device(
+    name: str, backend: str = "torch", int8: bool = False, processes: int = 1
+) -> str:
+    """The device to tag on: `auto` means the CPU where only the CPU can serve (the onnx
+    backend, int8, forked workers); any other name is kept (and refused later if it
+    cannot serve)."""
+    if (name or "auto") == "auto" and (backend != "torch" or int8 or processes > 1):
+        return "cpu"
+    return name
+
+
 def available() -> str:
     """The devices this machine offers, for error messages."""
     names = ["cpu"]

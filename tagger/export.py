@@ -21,7 +21,7 @@ from torch import nn
 
 from tagger.config import SENTENCE_TASKS
 from tagger.data.batching import Batch, BatchEncoder
-from tagger.io import Artifact, weights_digest  # noqa: F401 (imported from here too)
+from tagger.io import Artifact, weights_digest
 from tagger.model.build import SequenceTagger
 
 INPUT_NAMES = ("words", "pretrained", "casing", "chars", "char_lengths", "char_index", "lengths")

@@ -196,10 +196,11 @@ class BiLSTMComponent:
         return self
 
     def _load(self, path: str | Path) -> None:
+        from tagger.devices import serving_device
         from tagger.parallel import one_torch_thread_in_forked_children
         from tagger.predict import Predictor
 
-        device = "cpu" if self.int8 and self.device == "auto" else self.device
+        device = serving_device(self.device, int8=self.int8)
         self._predictor = Predictor.load(
             path, batch_size=self.batch_size, int8=self.int8, device=device
         )

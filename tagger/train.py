@@ -206,7 +206,6 @@ class Trainer:
             loss, tokens, seconds = self.run_epoch(epoch, train, state, callbacks)
             seconds = distributed.shared(seconds, self.world, self.device)  # rank 0's clock
             state.elapsed += seconds
-            state.stop = bool(distributed.shared(float(state.stop), self.world, self.device))
             score = self.dev_score(state, dev) if self.world.main else 0.0
             score = distributed.shared(score, self.world, self.device)  # the same schedule
             self.scheduler.step(score)

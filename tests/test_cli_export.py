@@ -13,8 +13,7 @@ from typer.testing import CliRunner, Result
 
 from tagger.cli import app
 from tagger.config import Config
-from tagger.export import weights_digest
-from tagger.io import read_artifact, write_artifact
+from tagger.io import read_artifact, weights_digest, write_artifact
 from tagger.train import train
 
 RUNNER = CliRunner()

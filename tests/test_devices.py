@@ -12,10 +12,16 @@ import spacy
 import torch
 from typer.testing import CliRunner
 
-from tagger.cli import _device, app
+from tagger.cli import app
 from tagger.config import Config
 from tagger.data.batching import Batch, BatchEncoder
-from tagger.devices import DeviceError, resolve_device, to_device, training_precision
+from tagger.devices import (
+    DeviceError,
+    resolve_device,
+    serving_device,
+    to_device,
+    training_precision,
+)
 from tagger.model.build import build_model
 from tagger.predict import Predictor
 from tagger.train import train
@@ -121,11 +127,11 @@ def test_cli_refuses_an_unavailable_device(model: Path, monkeypatch: pytest.Monk
 
 
 def test_auto_is_the_cpu_where_only_the_cpu_serves() -> None:
-    assert _device("auto", processes=2) == "cpu"
-    assert _device("auto", int8=True) == "cpu"
-    assert _device("auto", backend="onnx") == "cpu"
-    assert _device("auto") == "auto"
-    assert _device("cuda", processes=2) == "cuda"  # then refused with a clear message
+    assert serving_device("auto", processes=2) == "cpu"
+    assert serving_device("auto", int8=True) == "cpu"
+    assert serving_device("auto", backend="onnx") == "cpu"
+    assert serving_device("auto") == "auto"
+    assert serving_device("cuda", processes=2) == "cuda"  # then refused with a clear message
 
 
 def test_int8_and_onnx_refuse_a_gpu(model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +142,9 @@ def test_int8_and_onnx_refuse_a_gpu(model: Path, monkeypatch: pytest.MonkeyPatch
         network(read_artifact(model), int8=True, device=torch.device("cuda"))
 
 
-def test_spacy_component_takes_a_device(model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spacy_component_takes_aserving_device(
+    model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     nlp = spacy.blank("en")
     nlp.add_pipe("bilstm_tagger", config={"model": str(model), "device": "auto"})

@@ -16,8 +16,8 @@ from tagger.backends import OnnxNetwork, TorchNetwork, int8_engine, network, qua
 from tagger.config import Config, ModelConfig
 from tagger.data.batching import BatchEncoder
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs
-from tagger.export import export_onnx, input_names, weights_digest
-from tagger.io import Artifact, read_artifact
+from tagger.export import export_onnx, input_names
+from tagger.io import Artifact, read_artifact, weights_digest
 from tagger.model.build import build_model
 from tagger.predict import Predictor
 from tagger.train import train
