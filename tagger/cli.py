@@ -172,9 +172,16 @@ def tag_cli(
         int, typer.Option(help="Worker processes, one torch thread each (bulk tagging).")
     ] = 1,
     device: Device = "auto",
+    tokenizer: Annotated[
+        Path | None,
+        typer.Option(
+            help="A trained tokenize model to split raw text with (default: the one the model "
+            "carries, else spaCy's rules)."
+        ),
+    ] = None,
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels
-    each line (or each sentence)."""
+    each line (or each sentence); a tokenize model writes its tokens and sentences."""
     from tagger.config import SENTENCE_TASKS
     from tagger.data.schemes import SCHEMES
     from tagger.devices import serving_device
@@ -192,7 +199,9 @@ def tag_cli(
         torch.set_num_threads(threads)
     try:
         where = serving_device(device, backend, int8, processes)
-        predictor = Predictor.load(model, batch_size, scheme, backend, int8, onnx, where)
+        predictor = Predictor.load(
+            model, batch_size, scheme, backend, int8, onnx, where, tokenizer=tokenizer
+        )
         fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
         check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
@@ -234,12 +243,19 @@ def to_spacy_cli(
         bool, typer.Option("--int8", help="Components run int8 dynamic quantization.")
     ] = False,
     device: Device = "auto",
+    tokenizer: Annotated[
+        str,
+        typer.Option(
+            help="A trained tokenize model as the pipeline's tokenizer and sentence splitter "
+            "(default: the one the first model carries, else spaCy's rules + sentencizer)."
+        ),
+    ] = "",
 ) -> None:
     """Write a spaCy pipeline (tokenizer, sentencizer, one component per model)."""
     from tagger.to_spacy import to_spacy
 
     try:
-        nlp = to_spacy(models, output, lang, base, int8, device)
+        nlp = to_spacy(models, output, lang, base, int8, device, tokenizer)
     except (FileNotFoundError, ValueError, OSError) as err:
         _fail(str(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TASKS = ("pos", "ner", "sentiment")
+TASKS = ("pos", "ner", "sentiment", "tokenize")
 SENTENCE_TASKS = ("sentiment",)  # one label per sentence rather than per token
 POOLINGS = ("last", "max", "mean", "attention")
 
@@ -29,6 +29,10 @@ class DataConfig:
     scheme: str = ""  # NER corpus tag scheme: iob1 | iob2 | bioes; "" = catalog's or detected
     lang: str = "en"  # language of spaCy's tokenizer for raw text
     max_train_sentences: int = 0  # use only the first N training sentences (0 = all)
+    tokenizer: str = ""  # a trained tokenize model the saved model carries and tags raw text
+    # with ("" = spaCy's rules for data.lang)
+    max_chars: int = 400  # tokenize: training text is cut into windows of at most this many
+    # characters, between sentences (dev and test are read as whole paragraphs)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class TrainConfig:
 @dataclass(frozen=True)
 class Config:
     task: str = "pos"  # "pos" (tag per token) | "ner" (entity spans) | "sentiment" (per sentence)
+    # | "tokenize" (a label per character: tokens, sentences and multi-word tokens of raw text)
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -192,6 +197,7 @@ _RANGES: list[tuple[str, Any, str]] = [
     ("model.pooling", lambda v: v in POOLINGS, "'last', 'max', 'mean' or 'attention'"),
     ("model.scheme", lambda v: v in ("iob1", "iob2", "bioes"), "'iob1', 'iob2' or 'bioes'"),
     ("data.scheme", lambda v: v in ("", "iob1", "iob2", "bioes"), "'', 'iob1', 'iob2' or 'bioes'"),
+    ("data.max_chars", lambda v: v >= 1, "a positive number of characters"),
     ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),
     ("train.lr", lambda v: v > 0, "a positive learning rate"),
     ("train.batch_size", lambda v: v > 0, "a positive number of sentences"),

@@ -11,6 +11,7 @@ from datasets import Dataset
 
 from tagger.config import SENTENCE_TASKS
 from tagger.data.dataset import as_examples, as_lists
+from tagger.tokenizer.score import format_segmentation, segmentation_score, segmentation_scores
 
 
 def tag_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict[str, Any]:
@@ -120,12 +121,23 @@ def sentence_scores(
 
 
 def main_score(task: str, scores: dict[str, Any]) -> float:
-    """The number model selection uses: entity F1 for NER, accuracy otherwise."""
+    """The number model selection uses: entity F1 for NER, the mean of tokens, sentences
+    and multi-word tokens F1 for a tokenizer, accuracy otherwise."""
+    if task == "tokenize":
+        return segmentation_score(scores)
     return scores["f1"] if task == "ner" else scores["accuracy"]
 
 
-def score(task: str, gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict:
-    """The scores of a task (gold and predictions of NER already in IOB2)."""
+def score(
+    task: str,
+    gold: Sequence[Sequence[str]],
+    predicted: Sequence[Sequence[str]],
+    tokens: Sequence[Sequence[str]] = (),
+) -> dict:
+    """The scores of a task (gold and predictions of NER already in IOB2; a tokenizer's
+    are labels of the characters `tokens`)."""
+    if task == "tokenize":
+        return segmentation_scores(tokens, gold, predicted)
     return entity_scores(gold, predicted) if task == "ner" else tag_scores(gold, predicted)
 
 
@@ -143,6 +155,8 @@ def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> dict[str, An
         predicted = [label for label, _ in predictor.classify(tokens)]
         return sentence_scores(gold_labels, predicted, predictor.labels)
     tokens, gold = as_lists(dataset)
+    if task == "tokenize":
+        return segmentation_scores(tokens, gold, predictor.predict(tokens))
     if task == "ner":
         gold, _ = convert_all(gold, scheme or detect_scheme(gold), "iob2")
         return entity_scores(gold, predictor.predict(tokens, scheme="iob2"))
@@ -171,6 +185,8 @@ def evaluate_corpus(
 
 def format_report(scores: dict[str, Any]) -> str:
     """A human-readable table of the scores."""
+    if "multiword" in scores:
+        return format_segmentation(scores)
     if "confusion" in scores:
         return _sentence_report(scores)
     lines = [

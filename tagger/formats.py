@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from tagger.data.schemes import spans
+from tagger.data.segments import Sentence, Token
 
 FORMATS = ("conllu", "conll", "jsonl", "text")
 CONLLU_TAG_FIELDS = ("upos", "xpos", "misc")  # misc: the tag as Tag=B-PER
@@ -15,16 +16,20 @@ CONLLU_TAG_FIELDS = ("upos", "xpos", "misc")  # misc: the tag as Tag=B-PER
 
 @dataclass(frozen=True)
 class TaggedSentence:
-    """Tokens with one tag each, and the original sentence text when known."""
+    """Tokens (words) with one tag each, the original sentence text when known, and with a
+    trained tokenizer the `layout`: the surface tokens the words come from and spacing."""
 
     tokens: list[str]
     tags: list[str]
     text: str | None = None
     scores: list[float] | None = None  # the model's probability of each tag, when asked for
+    layout: Sentence | None = None
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.tags):
             raise ValueError(f"TaggedSentence: {len(self.tokens)} tokens but {len(self.tags)} tags")
+        if self.layout is not None and self.layout.words != list(self.tokens):
+            raise ValueError("TaggedSentence: the layout's words are not the tokens")
 
 
 class SentenceWriter:
@@ -73,11 +78,26 @@ class SentenceWriter:
         if sentence.text is not None:
             # A comment is one line; a line break inside it would start a bogus token line.
             lines.append(f"# text = {' '.join(sentence.text.splitlines())}\n")
-        for i, (token, tag) in enumerate(zip(sentence.tokens, sentence.tags, strict=True), start=1):
-            upos = tag if self.tag_field == "upos" else "_"
-            xpos = tag if self.tag_field == "xpos" else "_"
-            misc = f"Tag={tag}" if self.tag_field == "misc" else "_"
-            lines.append("\t".join([str(i), token, "_", upos, xpos, *["_"] * 4, misc]) + "\n")
+        # Without a layout every word is a token and spacing is unknown.
+        layout = sentence.layout
+        surface = layout.tokens if layout else [Token(t, (t,)) for t in sentence.tokens]
+        tags = iter(sentence.tags)
+        i = 1
+        for token in surface:
+            space = [] if token.space_after or layout is None else ["SpaceAfter=No"]
+            if token.multiword:  # the range line carries the surface and its spacing
+                span = f"{i}-{i + len(token.words) - 1}"
+                misc = "|".join(space) or "_"
+                lines.append("\t".join([span, token.text, *["_"] * 7, misc]) + "\n")
+                space = []
+            for word in token.words:
+                tag = next(tags)
+                upos = tag if self.tag_field == "upos" else "_"
+                xpos = tag if self.tag_field == "xpos" else "_"
+                fields = ([f"Tag={tag}"] if self.tag_field == "misc" else []) + space
+                misc = "|".join(fields) or "_"
+                lines.append("\t".join([str(i), word, "_", upos, xpos, *["_"] * 4, misc]) + "\n")
+                i += 1
         self.out.write("".join(lines) + "\n")
 
 

@@ -20,6 +20,7 @@ from tagger.model.build import SequenceTagger, build_model
 
 FORMAT_VERSION = 1
 ARTIFACT_FILES = ("config.json", "vocab.json", "model.safetensors", "meta.json")
+TOKENIZER_DIR = "tokenizer"  # a carried tokenizer: an artifact folder inside the artifact
 PRETRAINED_KEY = "embedder.pretrained.weight"
 
 
@@ -31,6 +32,7 @@ class Artifact:
     vocabs: Vocabs
     model: SequenceTagger
     meta: dict[str, Any] = field(default_factory=dict)
+    tokenizer: Artifact | None = None  # a tokenize model that tags raw text for this one
 
 
 def write_artifact(
@@ -45,17 +47,13 @@ def write_artifact(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        meta = {"format_version": FORMAT_VERSION, **artifact.meta}
-        _write_json(tmp / "config.json", config_to_dict(artifact.config))
-        _write_json(tmp / "vocab.json", artifact.vocabs.to_json())
-        state = {k: v.detach().cpu().contiguous() for k, v in artifact.model.state_dict().items()}
-        save_file(state, str(tmp / "model.safetensors"))
-        _write_json(tmp / "meta.json", meta)
+        _write_files(tmp, artifact)
         for name, data in (extra or {}).items():
             (tmp / name).write_bytes(data)
         if path.exists():
+            owned = {*ARTIFACT_FILES, TOKENIZER_DIR}
             for entry in path.iterdir():
-                if entry.name not in ARTIFACT_FILES and not (tmp / entry.name).exists():
+                if entry.name not in owned and not (tmp / entry.name).exists():
                     entry.rename(tmp / entry.name)
             old = path.with_name(f".{path.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -66,6 +64,19 @@ def write_artifact(
             tmp.rename(path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_files(folder: Path, artifact: Artifact) -> None:
+    """The artifact's files into an existing folder, its tokenizer in a folder inside."""
+    meta = {"format_version": FORMAT_VERSION, **artifact.meta}
+    _write_json(folder / "config.json", config_to_dict(artifact.config))
+    _write_json(folder / "vocab.json", artifact.vocabs.to_json())
+    state = {k: v.detach().cpu().contiguous() for k, v in artifact.model.state_dict().items()}
+    save_file(state, str(folder / "model.safetensors"))
+    _write_json(folder / "meta.json", meta)
+    if artifact.tokenizer is not None:
+        (folder / TOKENIZER_DIR).mkdir()
+        _write_files(folder / TOKENIZER_DIR, artifact.tokenizer)
 
 
 def read_artifact(path: str | Path) -> Artifact:
@@ -87,7 +98,34 @@ def read_artifact(path: str | Path) -> Artifact:
     model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level)
     model.load_state_dict(state)
     model.eval()
-    return Artifact(config=config, vocabs=vocabs, model=model, meta=meta)
+    tokenizer = read_tokenizer(path / TOKENIZER_DIR) if (path / TOKENIZER_DIR).is_dir() else None
+    return Artifact(config=config, vocabs=vocabs, model=model, meta=meta, tokenizer=tokenizer)
+
+
+def read_tokenizer(path: str | Path) -> Artifact:
+    """A tokenize model's artifact (read_artifact, refusing models of another task)."""
+    artifact = read_artifact(path)
+    if artifact.config.task != "tokenize":
+        raise ValueError(f"{path}: a {artifact.config.task} model, not a tokenizer (task tokenize)")
+    return artifact
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    """Every file under an artifact folder by its relative path (to send it as bytes)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def write_folder_files(folder: Path, files: dict[str, bytes]) -> None:
+    """The files of folder_files back under `folder`; a path leaving it is refused."""
+    root = folder.resolve()
+    for name, content in files.items():
+        target = (folder / name).resolve()
+        if not target.is_relative_to(root):
+            raise ValueError(f"refusing to write {name!r} outside {folder}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
 
 def weights_digest(model: torch.nn.Module) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -12,10 +13,15 @@ from tagger.backends import network
 from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.schemes import convert
+from tagger.data.segments import Sentence
 from tagger.devices import resolve_device, to_device
 from tagger.formats import ClassifiedText, TaggedSentence
-from tagger.io import Artifact, read_artifact
+from tagger.io import Artifact, read_artifact, read_tokenizer
 from tagger.parallel import in_forked_child, threaded_map
+
+if TYPE_CHECKING:
+    from tagger.data.tokenize import TextTokenizer
+    from tagger.tokenizer.trained import TrainedTokenizer
 
 MAX_BATCH_TOKENS = 6144  # padded tokens per batch: bounds activation memory on long sentences
 
@@ -32,10 +38,13 @@ class Predictor:
         int8: bool = False,
         onnx_path: str | Path | None = None,
         device: str | torch.device = "cpu",
+        tokenizer: Artifact | None = None,
     ) -> None:
         """`backend` runs the network: torch (with `int8`, dynamically quantized) or onnx
         (onnxruntime on `onnx_path`, or on a graph exported now); `device` is where torch
-        runs it (auto, cpu, cuda, cuda:N, mps; the model is moved there)."""
+        runs it (auto, cpu, cuda, cuda:N, mps; the model is moved there). Raw text is split
+        by `tokenizer` (a tokenize model), else by the one the model carries, else by
+        spaCy's rules for the model's language; a tokenize model splits it itself."""
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self._check_process()
         self.artifact = artifact
@@ -45,7 +54,10 @@ class Predictor:
         self.encoder = BatchEncoder(artifact.vocabs)
         self.network = network(artifact, backend, int8, onnx_path, self.device)
         self.labels = artifact.vocabs.labels.items
-        self._tokenizer = None
+        self.tokenizer_artifact = tokenizer or artifact.tokenizer
+        if artifact.config.task == "tokenize":
+            self.tokenizer_artifact = artifact
+        self._tokenizer: TrainedTokenizer | TextTokenizer | None = None
 
     @classmethod
     def load(
@@ -57,8 +69,12 @@ class Predictor:
         int8: bool = False,
         onnx_path: str | Path | None = None,
         device: str | torch.device = "cpu",
+        tokenizer: str | Path | None = None,
     ) -> Predictor:
-        return cls(read_artifact(path), batch_size, scheme, backend, int8, onnx_path, device)
+        """The model of folder `path`; `tokenizer` names a tokenize model folder to use."""
+        artifact = read_artifact(path)
+        chosen = read_tokenizer(tokenizer) if tokenizer else None
+        return cls(artifact, batch_size, scheme, backend, int8, onnx_path, device, chosen)
 
     def _check_process(self) -> None:
         if self.device.type == "cuda" and in_forked_child():
@@ -185,9 +201,16 @@ class Predictor:
         """Tokenize raw texts (spaCy, the model's language) into sentences and tag them lazily."""
         it = iter(texts)
         while block := list(islice(it, chunk)):
-            yield from self._tagged(
-                [s for per_text in self._sentences(block) for s in per_text], scores
-            )
+            found = [s for per_text in self._sentences(block) for s in per_text]
+            words = [s.words if isinstance(s, Sentence) else s for s in found]
+            if self.config.task == "tokenize":  # the tokenization is the output
+                results = [(["_"] * len(w), [1.0] * len(w) if scores else None) for w in words]
+            else:
+                results = self._predict(words, None, scores=scores)
+            for sentence, tokens, (tags, probs) in zip(found, words, results, strict=True):
+                layout = sentence if isinstance(sentence, Sentence) else None
+                text = layout.text if layout else None
+                yield TaggedSentence(tokens, tags, text=text, scores=probs, layout=layout)
 
     def _tagged(self, sentences: list[list[str]], scores: bool) -> Iterator[TaggedSentence]:
         results = self._predict(sentences, None, scores=scores)
@@ -208,19 +231,34 @@ class Predictor:
             if pretokenized:
                 units = [(t, t.split()) for t in block]
             else:
-                for text, sentences in zip(block, self._sentences(block), strict=True):
+                for text, found in zip(block, self._sentences(block), strict=True):
+                    sentences = [(_text(s), _words(s)) for s in found]
                     if split_sentences:
-                        units += [(" ".join(s), s) for s in sentences]
+                        units += sentences
                     else:
-                        units.append((text, [tok for s in sentences for tok in s]))
+                        units.append((text, [word for _, words in sentences for word in words]))
             results = self.classify([tokens for _, tokens in units])
             for (text, tokens), (label, probs) in zip(units, results, strict=True):
                 yield ClassifiedText(text=text, tokens=tokens, label=label, probs=probs)
 
-    def _sentences(self, texts: list[str]) -> Iterator[list[list[str]]]:
-        """spaCy tokenization and sentence splitting in the model's language."""
+    def _sentences(self, texts: list[str]) -> Iterable[list[Sentence] | list[list[str]]]:
+        """Per text, its sentences: from the trained tokenizer (Sentences, their layout in
+        the text known), or from spaCy's rules in the model's language (token lists)."""
         if self._tokenizer is None:
-            from tagger.data.tokenize import TextTokenizer
+            if self.tokenizer_artifact is not None:
+                from tagger.tokenizer.trained import TrainedTokenizer
 
-            self._tokenizer = TextTokenizer(self.config.data.lang)
+                self._tokenizer = TrainedTokenizer(self.tokenizer_artifact, self.device)
+            else:
+                from tagger.data.tokenize import TextTokenizer
+
+                self._tokenizer = TextTokenizer(self.config.data.lang)
         return self._tokenizer.sentences(texts)
+
+
+def _words(sentence: Sentence | list[str]) -> list[str]:
+    return sentence.words if isinstance(sentence, Sentence) else sentence
+
+
+def _text(sentence: Sentence | list[str]) -> str:
+    return sentence.text if isinstance(sentence, Sentence) else " ".join(sentence)

@@ -207,18 +207,21 @@ class BiLSTMComponent:
         one_torch_thread_in_forked_children()
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        from tagger.io import folder_files
+
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "model"
             self.to_disk(folder)
-            files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+            files = folder_files(folder)  # a carried tokenizer's folder too
         return srsly.msgpack_dumps(files)
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> BiLSTMComponent:
+        from tagger.io import write_folder_files
+
         files: dict[str, bytes] = srsly.msgpack_loads(data)
         tmp = Path(tempfile.mkdtemp())
         try:
-            for name, content in files.items():
-                (tmp / Path(name).name).write_bytes(content)
+            write_folder_files(tmp, files)
             return self.from_disk(tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -8,7 +8,9 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from tagger.io import read_artifact
+from tagger.io import read_artifact, read_tokenizer
+
+TOKENIZER = "tagger.trained_tokenizer.v1"  # the registered spaCy tokenizer
 
 # Pipe names by task; a second model of the same task gets a numbered name.
 PIPE_NAMES = {"pos": "bilstm_tagger", "ner": "bilstm_ner", "sentiment": "bilstm_textcat"}
@@ -20,15 +22,32 @@ def build_pipeline(
     base: str | Path = "",
     int8: bool = False,
     device: str = "auto",
+    tokenizer: str | Path = "",
 ) -> Language:
     """spaCy's tokenizer for `lang` plus a sentencizer (or the `base` pipeline), then the models.
 
+    With `tokenizer` (a tokenize model folder; by default the one the first model carries)
+    the pipeline's tokenizer is that trained tokenizer, which also splits sentences.
     `lang` defaults to the first model's language; `int8` and `device` set each
     component's options of the same name.
     """
-    tasks = [read_artifact(m).config for m in models]
+    artifacts = [read_artifact(m) for m in models]
+    tasks = [a.config for a in artifacts]
+    carried = artifacts[0].tokenizer if artifacts and not tokenizer else None
     if base:
         nlp = spacy.load(base)
+    elif tokenizer or carried is not None:
+        import tagger.tokenizer.spacy_tokenizer  # noqa: F401  registers the tokenizer
+
+        settings = {"@tokenizers": TOKENIZER, "model": str(Path(tokenizer).resolve())}
+        if not tokenizer:
+            settings["model"] = ""  # set from the carried artifact below
+        settings["device"] = device
+        nlp = spacy.blank(lang or tasks[0].data.lang, config={"nlp": {"tokenizer": settings}})
+        if tokenizer:
+            read_tokenizer(tokenizer)  # refuses a model that is not a tokenizer, now
+        else:
+            nlp.tokenizer.use(carried)
     else:
         nlp = spacy.blank(lang or tasks[0].data.lang)
         nlp.add_pipe("sentencizer")
@@ -50,8 +69,9 @@ def to_spacy(
     base: str | Path = "",
     int8: bool = False,
     device: str = "auto",
+    tokenizer: str | Path = "",
 ) -> Language:
     """Build the pipeline and save it; the folder loads with spacy.load, models included."""
-    nlp = build_pipeline(models, lang, base, int8, device)
+    nlp = build_pipeline(models, lang, base, int8, device, tokenizer)
     nlp.to_disk(output)
     return nlp

@@ -33,10 +33,10 @@ from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.evaluate import main_score, score, sentence_scores
-from tagger.io import Artifact, library_versions, read_artifact, weights_digest
+from tagger.io import Artifact, library_versions, read_artifact, read_tokenizer, weights_digest
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
-from tagger.training_data import build_vocabs, load_examples
+from tagger.training_data import build_vocabs, load_examples, multiword_table
 
 TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
 LOSS_EVERY = 20  # batches between reads of the running loss (a read waits for a GPU)
@@ -62,8 +62,10 @@ class Trainer:
         model: SequenceTagger,
         device: torch.device | None = None,
         world: World | None = None,
+        tokenizer: Artifact | None = None,
     ) -> None:
         self.config = config
+        self.tokenizer = tokenizer  # carried into every artifact written
         self.vocabs = vocabs
         self.device = device or torch.device("cpu")
         self.world = world or World()
@@ -116,7 +118,7 @@ class Trainer:
             "world_size": self.world.world_size,
             "versions": library_versions(),
         }
-        return Artifact(self.config, self.vocabs, self.model, meta)
+        return Artifact(self.config, self.vocabs, self.model, meta, self.tokenizer)
 
     def dev_score(self, state: TrainState, dev: tuple[list[list[str]], list[list[str]]]) -> float:
         """Accuracy (POS) or entity F1 (NER; dev gold in IOB2) of the current model."""
@@ -127,7 +129,8 @@ class Trainer:
         if task in SENTENCE_TASKS:
             predicted = [label for label, _ in predictor.classify(dev[0])]
             return main_score(task, sentence_scores(dev[1], predicted, self.vocabs.labels.items))
-        return main_score(task, score(task, dev[1], predictor.predict(dev[0], scheme="iob2")))
+        predicted = predictor.predict(dev[0], scheme="iob2")
+        return main_score(task, score(task, dev[1], predicted, tokens=dev[0]))
 
     def run_epoch(
         self,
@@ -244,7 +247,12 @@ def resume_trainer(
     saved = read_artifact(output / CHECKPOINT)
     # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
     trainer = Trainer(
-        replace(saved.config, train=config.train), saved.vocabs, saved.model, device, world
+        replace(saved.config, train=config.train),
+        saved.vocabs,
+        saved.model,
+        device,
+        world,
+        saved.tokenizer,
     )
     trainer_state = read_trainer_state(output)
     trainer.optimizer.load_state_dict(trainer_state["optimizer"])  # moved to the params' device
@@ -262,12 +270,15 @@ def new_trainer(
     labels: list[str],
     device: torch.device | None = None,
     world: World | None = None,
+    multiword: dict[str, list[str]] | None = None,
 ) -> Trainer:
-    """A freshly initialised model (seeded) with vocabularies from the training data."""
-    vocabs, vectors = build_vocabs(config, train_tokens, labels)
+    """A freshly initialised model (seeded) with vocabularies from the training data
+    (a tokenizer's with its `multiword` table), carrying `data.tokenizer` if named."""
+    vocabs, vectors = build_vocabs(config, train_tokens, labels, multiword)
+    tokenizer = read_tokenizer(config.data.tokenizer) if config.data.tokenizer else None
     seed_everything(config.train.seed)
     model = build_model(config.model, vocabs, vectors, config.task in SENTENCE_TASKS)
-    return Trainer(config, vocabs, model, device, world)
+    return Trainer(config, vocabs, model, device, world, tokenizer)
 
 
 def train(
@@ -320,7 +331,8 @@ def _fit(
     if resume:
         trainer, state = resume_trainer(config, output, where, world)
     else:
-        trainer = new_trainer(config, train_examples[0], labels, where, world)
+        multiword = multiword_table(config, data_dir)
+        trainer = new_trainer(config, train_examples[0], labels, where, world, multiword)
         state = TrainState()
         if world.main:
             (output / LOG).unlink(missing_ok=True)

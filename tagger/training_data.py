@@ -11,17 +11,23 @@ import numpy as np
 import torch
 
 from tagger.config import SENTENCE_TASKS, Config
-from tagger.data.corpus import corpus_scheme, load_split
+from tagger.data.char_labels import LABELS
+from tagger.data.corpus import corpus_scheme, load_paragraphs, load_split
 from tagger.data.dataset import as_examples, target_names
+from tagger.data.multiword import Multiwords
 from tagger.data.schemes import convert_all, entity_types, scheme_labels
 from tagger.data.vectors import load_vectors
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
 
 
 def build_vocabs(
-    config: Config, tokens: list[list[str]], labels: list[str]
+    config: Config,
+    tokens: list[list[str]],
+    labels: list[str],
+    multiword: dict[str, list[str]] | None = None,
 ) -> tuple[Vocabs, torch.Tensor | None]:
-    """Vocabularies from the training data, plus the pretrained vectors' matrix if any."""
+    """Vocabularies from the training data, plus the pretrained vectors' matrix if any;
+    a tokenizer also keeps the `multiword` table of its treebank."""
     words = [normalize(w) for sent in tokens for w in sent]
     chars = [c for sent in tokens for w in sent for c in w]
     pretrained, vectors = None, None
@@ -51,6 +57,7 @@ def build_vocabs(
         chars=Vocab.build(chars),
         labels=Vocab.labels(labels),
         pretrained=pretrained,
+        multiword=multiword,
     )
     return vocabs, vectors
 
@@ -83,6 +90,15 @@ def _label_list(config: Config, train_names: list[str], dev_names: list[str]) ->
 Examples = tuple[list[list[str]], list]  # tokens, and tag lists or sentence labels
 
 
+def multiword_table(config: Config, data_dir: Path | None) -> dict[str, list[str]] | None:
+    """A tokenizer's table of the training treebank's multi-word tokens; None for others."""
+    if config.task != "tokenize":
+        return None
+    paragraphs = load_paragraphs(config.data, "train", data_dir)
+    pairs = ((p.text[t.start : t.end], t.words) for p in paragraphs for t in p.tokens)
+    return Multiwords.build(pairs).to_json()
+
+
 def load_examples(
     config: Config, data_dir: Path | None
 ) -> tuple[Config, Examples, Examples, list[str]]:
@@ -97,6 +113,8 @@ def load_examples(
     if config.task == "ner":
         config, train_targets, dev = entity_tags(config, train_targets, dev)
         labels = scheme_labels(entity_types(train_targets + dev[1]), config.model.scheme)
+    elif config.task == "tokenize":
+        labels = list(LABELS)
     else:
         labels = _label_list(config, target_names(train_set), target_names(dev_set))
     return config, (train_tokens, train_targets), dev, labels

@@ -8,10 +8,12 @@ from pathlib import Path
 from datasets import Dataset
 
 from tagger.config import SENTENCE_TASKS, DataConfig
-from tagger.data.catalog import load_catalog, read_split
+from tagger.data.catalog import load_catalog, read_split, resolve_split
+from tagger.data.char_labels import char_dataset
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu
 from tagger.data.hf import load_hf_or_file, load_raw
+from tagger.data.raw_text import Paragraph, read_paragraphs
 from tagger.data.schemes import detect_scheme
 from tagger.data.sentences import from_hf, read_label_lines, read_table
 
@@ -59,7 +61,10 @@ def load_split(
     data: DataConfig, split: str, data_dir: Path | None = None, task: str = "pos"
 ) -> Dataset:
     """The `split` ("train", "dev", "test") of the corpus described by `data`, read for
-    `task` (a sentence task reads text/label corpora)."""
+    `task` (a sentence task reads text/label corpora, tokenize the characters of CoNLL-U)."""
+    if task == "tokenize":
+        windows = data.max_chars if split == "train" else 0  # dev/test: whole paragraphs
+        return char_dataset(load_paragraphs(data, split, data_dir), windows)
     explicit = getattr(data, split, "")
     if explicit:
         return read_file(explicit, data, task)
@@ -80,6 +85,25 @@ def load_split(
     if data.tag_field != entry.tag_field and entry.format == "conllu":
         entry = dataclasses.replace(entry, tag_field=data.tag_field)
     return read_split(entry, split, data_dir=data_dir)
+
+
+def load_paragraphs(data: DataConfig, split: str, data_dir: Path | None = None) -> list[Paragraph]:
+    """The raw-text paragraphs of a CoNLL-U split (a file, or a catalog corpus)."""
+    explicit = getattr(data, split, "")
+    if explicit or (data.corpus and Path(data.corpus).is_file()):
+        path = explicit or data.corpus
+        fmt = data.format or guess_format(path)
+        if fmt != "conllu":
+            raise ValueError(f"a tokenize corpus is CoNLL-U (with # text lines), got {fmt!r}")
+        return read_paragraphs(path)
+    if not data.corpus or data.corpus.startswith("hf:"):
+        raise ValueError(f"data.{split}: a tokenize corpus is a CoNLL-U file or catalog name")
+    catalog = load_catalog()
+    entry = catalog.get(data.corpus)
+    if entry is None or entry.format != "conllu":
+        known = ", ".join(sorted(n for n, e in catalog.items() if e.format == "conllu"))
+        raise ValueError(f"data.corpus: {data.corpus!r} is not a CoNLL-U corpus ({known})")
+    return read_paragraphs(resolve_split(entry, split, data_dir))
 
 
 def corpus_scheme(data: DataConfig, tags: list[list[str]]) -> str:

@@ -80,18 +80,23 @@ class Vocab:
 
 @dataclass
 class Vocabs:
-    """Every vocabulary a model needs; `pretrained` is None when no vectors are used."""
+    """Every vocabulary a model needs; `pretrained` is None when no vectors are used, and
+    `multiword` (a tokenizer's multi-word tokens: surface -> words) None but for tokenizers."""
 
     words: Vocab
     chars: Vocab
     labels: Vocab
     pretrained: Vocab | None = None
+    multiword: dict[str, list[str]] | None = None
 
     def to_json(self) -> dict:
         data = {"words": self.words, "chars": self.chars, "labels": self.labels}
         if self.pretrained is not None:
             data["pretrained"] = self.pretrained
-        return {k: v.to_json() for k, v in data.items()}
+        out: dict = {k: v.to_json() for k, v in data.items()}
+        if self.multiword is not None:
+            out["multiword"] = self.multiword
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> Vocabs:
@@ -101,4 +106,5 @@ class Vocabs:
             chars=Vocab.from_json(data["chars"]),
             labels=Vocab.from_json(data["labels"]),
             pretrained=Vocab.from_json(pretrained) if pretrained else None,
+            multiword=data.get("multiword"),
         )
