@@ -12,7 +12,7 @@ export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
 endif
 
 .PHONY: setup setup-dev setup-bench demo test lint bench bench-pos bench-ner bench-sentiment \
-	bench-speed bench-memory bench-train clean
+	bench-speed bench-memory bench-train bench-raw clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,7 @@ lint: setup-dev
 	$(VENV)/bin/ruff format --check tagger tests benchmarks
 
 # Long accuracy and speed runs (tens of minutes each); figures go to BENCHMARKS.md.
-bench: bench-pos bench-ner bench-sentiment bench-speed bench-memory
+bench: bench-pos bench-ner bench-sentiment bench-speed bench-memory bench-raw
 
 bench-pos: setup
 	$(PY) benchmarks/pos_ewt.py --train --model models/pos-ewt
@@ -71,6 +71,11 @@ bench-memory: setup-bench
 
 # Training tokens/s of this checkout against BASELINE (a checkout of an older commit).
 BASELINE ?= ../tagger-04e3517
+# Raw text end to end: spaCy's rules against the trained tokenizer (trains it), UD metrics.
+bench-raw: setup
+	$(PY) -m tagger train configs/tokenize-ewt.toml --output models/tok-ewt --quiet
+	$(PY) benchmarks/raw_text.py --model models/pos-ewt --tokenizer models/tok-ewt --runs 5
+
 bench-train: setup
 	$(PY) benchmarks/train_speed.py --baseline $(BASELINE) --runs 3
 

@@ -198,11 +198,12 @@ class Predictor:
     def tag_texts(
         self, texts: Iterable[str], chunk: int = 1024, scores: bool = False
     ) -> Iterator[TaggedSentence]:
-        """Tokenize raw texts (spaCy, the model's language) into sentences and tag them lazily."""
+        """Tokenize raw texts into sentences (the trained tokenizer, else spaCy's rules in
+        the model's language) and tag them lazily; a tokenize model's tags are `_`."""
         it = iter(texts)
         while block := list(islice(it, chunk)):
             found = [s for per_text in self._sentences(block) for s in per_text]
-            words = [s.words if isinstance(s, Sentence) else s for s in found]
+            words = [_words(s) for s in found]
             if self.config.task == "tokenize":  # the tokenization is the output
                 results = [(["_"] * len(w), [1.0] * len(w) if scores else None) for w in words]
             else:

@@ -49,6 +49,8 @@ def tag_lines(
     (one torch thread each) and written in input order.
     """
     check_format(predictor, fmt)
+    if pretokenized and predictor.config.task == "tokenize":
+        raise ValueError("--pretokenized: a tokenize model reads raw text, it makes the tokens")
     if processes > 1 and not isinstance(predictor.network, TorchNetwork):
         raise ValueError("--processes works with the torch backend")
     if processes > 1 and predictor.device.type != "cpu":

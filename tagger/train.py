@@ -270,7 +270,7 @@ def new_trainer(
     labels: list[str],
     device: torch.device | None = None,
     world: World | None = None,
-    multiword: dict[str, list[str]] | None = None,
+    multiword: dict | None = None,
 ) -> Trainer:
     """A freshly initialised model (seeded) with vocabularies from the training data
     (a tokenizer's with its `multiword` table), carrying `data.tokenizer` if named."""

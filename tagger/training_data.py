@@ -24,7 +24,7 @@ def build_vocabs(
     config: Config,
     tokens: list[list[str]],
     labels: list[str],
-    multiword: dict[str, list[str]] | None = None,
+    multiword: dict | None = None,
 ) -> tuple[Vocabs, torch.Tensor | None]:
     """Vocabularies from the training data, plus the pretrained vectors' matrix if any;
     a tokenizer also keeps the `multiword` table of its treebank."""
@@ -90,7 +90,7 @@ def _label_list(config: Config, train_names: list[str], dev_names: list[str]) ->
 Examples = tuple[list[list[str]], list]  # tokens, and tag lists or sentence labels
 
 
-def multiword_table(config: Config, data_dir: Path | None) -> dict[str, list[str]] | None:
+def multiword_table(config: Config, data_dir: Path | None) -> dict | None:
     """A tokenizer's table of the training treebank's multi-word tokens; None for others."""
     if config.task != "tokenize":
         return None

@@ -87,7 +87,7 @@ class Vocabs:
     chars: Vocab
     labels: Vocab
     pretrained: Vocab | None = None
-    multiword: dict[str, list[str]] | None = None
+    multiword: dict | None = None
 
     def to_json(self) -> dict:
         data = {"words": self.words, "chars": self.chars, "labels": self.labels}

@@ -8,14 +8,13 @@ follows it, so the text can be rebuilt from the output.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
-from tagger.data.char_labels import SPACE, TokenSpan, decode, model_chars, sentences_of
+from tagger.data.char_labels import TokenSpan, decode, model_chars, sentences_of
 from tagger.data.multiword import Multiwords
 from tagger.data.segments import Sentence, Token
 from tagger.io import Artifact, read_tokenizer
@@ -23,8 +22,12 @@ from tagger.io import Artifact, read_tokenizer
 if TYPE_CHECKING:
     from tagger.predict import Predictor
 
-MAX_PIECE = 2000  # characters labelled in one go; a longer text is cut after whitespace
-_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+# A long text is labelled in overlapping pieces: CORE characters whose labels are kept, with
+# CONTEXT characters of the text before and after them. Pieces of similar length fill wide
+# batches (MAX_BATCH_CHARS characters), which the LSTM steps through in few time steps.
+CORE = 320
+CONTEXT = 64
+MAX_BATCH_CHARS = 65536
 
 
 class TrainedTokenizer:
@@ -38,6 +41,7 @@ class TrainedTokenizer:
         if artifact.config.task != "tokenize":
             raise ValueError(f"a tokenizer is a tokenize model, not a {artifact.config.task} one")
         self.predictor: Predictor = Predictor(artifact, batch_size=batch_size, device=device)
+        self.predictor.max_tokens = MAX_BATCH_CHARS
         self.multiwords = Multiwords.from_json(artifact.vocabs.multiword)
 
     @classmethod
@@ -46,17 +50,14 @@ class TrainedTokenizer:
 
     def sentences(self, texts: Sequence[str]) -> list[list[Sentence]]:
         """For each text, its sentences (`[]` for a blank text)."""
-        pieces: list[tuple[int, int, int]] = []  # text index, start, end
+        pieces: list[tuple[int, int, int, int, int]] = []  # text, piece start/end, core
         for k, text in enumerate(texts):
-            pieces += [(k, start, end) for start, end in _pieces(text)]
-        labelled = self.predictor.predict([model_chars(texts[k][s:e]) for k, s, e in pieces])
+            pieces += [(k, *piece) for piece in _pieces(len(text))]
+        labelled = self.predictor.predict([model_chars(texts[k][a:b]) for k, a, b, _, _ in pieces])
         labels: list[list[str]] = [[] for _ in texts]
-        for (k, start, end), piece_labels in zip(pieces, labelled, strict=True):
-            labels[k] += piece_labels or [SPACE] * (end - start)
-        return [
-            self._sentences(text, text_labels)
-            for text, text_labels in zip(texts, labels, strict=True)
-        ]
+        for (k, start, _, core, end), piece_labels in zip(pieces, labelled, strict=True):
+            labels[k] += piece_labels[core - start : end - start]
+        return [self._sentences(t, t_labels) for t, t_labels in zip(texts, labels, strict=True)]
 
     def _sentences(self, text: str, labels: list[str]) -> list[Sentence]:
         return [
@@ -69,18 +70,19 @@ class TrainedTokenizer:
 
     def _token(self, text: str, span: TokenSpan) -> Token:
         surface = text[span.start : span.end]
-        words = self.multiwords.expand(surface) if span.multiword else (surface,)
+        multiword = span.multiword or self.multiwords.is_usual(surface)
+        words = self.multiwords.expand(surface) if multiword else (surface,)
         space_after = span.end == len(text) or text[span.end].isspace()
         return Token(surface, words, space_after)
 
 
-def _pieces(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of consecutive pieces covering `text`, each of at most MAX_PIECE
-    characters and cut after whitespace where there is some."""
-    start = 0
-    while len(text) - start > MAX_PIECE:
-        last_space = _UP_TO_LAST_SPACE.match(text, start, start + MAX_PIECE)
-        end = last_space.end() if last_space else start + MAX_PIECE
-        yield start, end
-        start = end
-    yield start, len(text)
+def _pieces(length: int) -> Iterator[tuple[int, int, int, int]]:
+    """(start, end, core start, core end) of pieces of a text of `length` characters: the
+    cores cover it end to end, each piece adds up to CONTEXT characters on either side,
+    so that every character is labelled in the middle of some context."""
+    if length <= CORE + 2 * CONTEXT:
+        yield 0, length, 0, length
+        return
+    for core in range(0, length, CORE):
+        end = min(core + CORE, length)
+        yield max(0, core - CONTEXT), min(length, end + CONTEXT), core, end

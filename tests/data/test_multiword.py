@@ -39,3 +39,12 @@ def test_json_round_trip() -> None:
     again = Multiwords.from_json(table.to_json())
     assert again.table == table.table and again.clitics == table.clitics
     assert Multiwords.from_json(None).expand("don't") == ("don't",)
+
+
+def test_forms_usually_multiword() -> None:
+    pairs = [("im", ("i", "m"))] * 3 + [("im", ("im",))] + [("its", ("it", "s"))]
+    pairs += [("its", ("its",))] * 5
+    table = Multiwords.build(pairs)
+    assert table.is_usual("Im") and not table.is_usual("its")  # 3 of 4, 1 of 6
+    assert table.expand("its") == ("it", "s")  # still in the table, for a marked token
+    assert Multiwords.from_json(table.to_json()).usually == table.usually

@@ -138,6 +138,8 @@ def test_a_tokenizer_model_tags_raw_text_into_tokens(tokenizer_model: Path, tmp_
     lines = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
     assert [c[1] for c in lines][:5] == ["I", "don't", "do", "n't", "like"]
     assert result.stdout.count("# text = ") == 2
+    refused = invoke("tag", tokenizer_model, raw, "--pretokenized")
+    assert refused.exit_code == 1 and "reads raw text" in refused.output
 
 
 def test_tokenizer_must_be_a_tokenize_model(pos_model: Path, tmp_path: Path) -> None:
@@ -190,3 +192,14 @@ def test_carried_tokenizer_becomes_the_spacy_tokenizer(pos_model: Path, tmp_path
     assert [t.pos_ for t in again("We can't like cats.")] == [
         t.pos_ for t in nlp("We can't like cats.")
     ]
+
+
+def test_forked_workers_tokenize_alike(
+    corpus: tuple[Path, Path], pos_model: Path, tmp_path: Path
+) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(texts_of(corpus[0])) + "\n", encoding="utf-8")
+    one = invoke("tag", pos_model, raw, "--threads", "1")
+    two = invoke("tag", pos_model, raw, "--processes", "2", "--threads", "1")
+    assert one.exit_code == two.exit_code == 0, two.output
+    assert two.stdout == one.stdout and "SpaceAfter=No" in one.stdout
