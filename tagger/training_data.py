@@ -16,7 +16,7 @@ from tagger.data.corpus import corpus_scheme, load_paragraphs, load_split
 from tagger.data.dataset import as_examples, target_names
 from tagger.data.multiword import Multiwords
 from tagger.data.schemes import convert_all, entity_types, scheme_labels
-from tagger.data.vectors import load_vectors
+from tagger.data.vectors import load_vector_table
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
 
 
@@ -32,21 +32,7 @@ def build_vocabs(
     chars = [c for sent in tokens for w in sent for c in w]
     pretrained, vectors = None, None
     if config.model.pretrained:
-        names, matrix = load_vectors(config.model.pretrained, config.model.pretrained_max_words)
-        # Training words that have a vector but fall outside the top-N are added too.
-        top = set(names)
-        train_words = set(words)
-        extra_names, extra_rows = [], []
-        if len(names) == config.model.pretrained_max_words:
-            all_names, all_matrix = load_vectors(config.model.pretrained, 0)
-            for i, name in enumerate(all_names):
-                if name in train_words and name not in top:
-                    extra_names.append(name)
-                    extra_rows.append(all_matrix[i])
-        pretrained = Vocab([PAD, UNK, *names, *extra_names])
-        rows = [matrix] + ([np.stack(extra_rows)] if extra_rows else [])
-        body = torch.from_numpy(np.concatenate(rows))
-        vectors = torch.cat([torch.zeros(2, body.shape[1]), body])  # <pad>, <unk> are zero
+        pretrained, vectors = pretrained_vectors(config, set(words))
     vocabs = Vocabs(
         # Rare training words keep a trainable row when they have a pretrained vector.
         words=Vocab.build(
@@ -60,6 +46,25 @@ def build_vocabs(
         multiword=multiword,
     )
     return vocabs, vectors
+
+
+def pretrained_vectors(config: Config, train_words: set[str]) -> tuple[Vocab, torch.Tensor]:
+    """The pretrained vocabulary and its (rows, dim) matrix, rows 0 and 1 (<pad>, <unk>)
+    zero. An ordered source keeps its top `pretrained_max_words` and every training word
+    that has a vector; a spaCy table keeps all its words, which share its rows."""
+    model = config.model
+    table = load_vector_table(model.pretrained, model.pretrained_max_words)
+    names, matrix = list(table.names), table.matrix
+    if table.rows is None and len(names) == model.pretrained_max_words:
+        full = load_vector_table(model.pretrained, 0)
+        top = set(names)
+        extra = [i for i, name in enumerate(full.names) if name in train_words and name not in top]
+        names += [full.names[i] for i in extra]
+        matrix = np.concatenate([matrix, full.matrix[extra]]) if extra else matrix
+    body = torch.from_numpy(np.ascontiguousarray(matrix, dtype=np.float32))
+    vectors = torch.cat([torch.zeros(2, body.shape[1]), body])
+    rows = None if table.rows is None else [0, 1, *(r + 2 for r in table.rows)]
+    return Vocab([PAD, UNK, *names], rows=rows), vectors
 
 
 def entity_tags(

@@ -41,6 +41,7 @@ class Vocab:
 
     items: list[str]
     specials: bool = True
+    rows: list[int] | None = None  # a table whose items share rows: the row of each item
     index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -64,18 +65,30 @@ class Vocab:
 
     def id(self, item: str) -> int:
         if self.specials:
-            return self.index.get(item, 1)
+            position = self.index.get(item, 1)
+            return self.rows[position] if self.rows is not None else position
         try:
             return self.index[item]
         except KeyError:
             raise KeyError(f"unknown label {item!r}; the model knows {self.items}") from None
 
+    def row_of(self, item: str) -> int | None:
+        """The id of a known item, None for an unknown one."""
+        position = self.index.get(item)
+        if position is None or self.rows is None:
+            return position
+        return self.rows[position]
+
     def to_json(self) -> dict:
-        return {"items": self.items, "specials": self.specials}
+        data: dict = {"items": self.items, "specials": self.specials}
+        if self.rows is not None:
+            data["rows"] = self.rows
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> Vocab:
-        return cls(list(data["items"]), bool(data["specials"]))
+        rows = data.get("rows")
+        return cls(list(data["items"]), bool(data["specials"]), list(rows) if rows else None)
 
 
 @dataclass

@@ -106,7 +106,7 @@ def _copy_vectors(weight: torch.Tensor, vocabs: Vocabs, vectors: torch.Tensor) -
     assert vocabs.pretrained is not None
     rows, sources = [], []
     for i, word in enumerate(vocabs.words.items[2:], start=2):  # skip <pad>, <unk>
-        j = vocabs.pretrained.index.get(word)
+        j = vocabs.pretrained.row_of(word)
         if j is not None:
             rows.append(i)
             sources.append(j)
