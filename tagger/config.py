@@ -19,7 +19,8 @@ class DataConfig:
     train: str = ""  # path of the training file (overrides the catalog's train split)
     dev: str = ""  # path of the dev file (overrides the catalog's dev split)
     test: str = ""  # path of the test file (overrides the catalog's test split)
-    format: str = ""  # conllu|conll|labels|tsv|csv|parquet|json; "" = catalog's or extension
+    format: str = ""  # conllu|conll|labels|tsv|csv|parquet|json|sst-trees; "" = catalog's or
+    # from the file (extension; a first line `(3 (2 ...` is a treebank)
     tag_field: str = "upos"  # CoNLL-U: "upos" or "xpos"; HF/parquet/JSON: the tags column
     token_field: str = "tokens"  # HF/parquet/JSON: the tokens column
     text_field: str = "text"  # sentence tasks, TSV/CSV/JSON/HF: the text column
@@ -27,6 +28,11 @@ class DataConfig:
     word_column: int = 0  # CoNLL column files: index of the word column
     tag_column: int = -1  # CoNLL column files: index of the tag column (negative from the end)
     scheme: str = ""  # NER corpus tag scheme: iob1 | iob2 | bioes; "" = catalog's or detected
+    phrases: bool = False  # sst-trees: train on every phrase of the training trees (dev and
+    # test are whole sentences)
+    labels: str = "fine"  # sst-trees: "fine" (0-4) or "binary" (neutral dropped, 0-1 -> 0,
+    # 3-4 -> 1)
+    lowercase: bool = False  # sst-trees: lower-case the words
     lang: str = "en"  # language of spaCy's tokenizer for raw text
     max_train_sentences: int = 0  # use only the first N training sentences (0 = all)
     tokenizer: str = ""  # a trained tokenize model the saved model carries and tags raw text
@@ -197,6 +203,7 @@ _RANGES: list[tuple[str, Any, str]] = [
     ("model.pooling", lambda v: v in POOLINGS, "'last', 'max', 'mean' or 'attention'"),
     ("model.scheme", lambda v: v in ("iob1", "iob2", "bioes"), "'iob1', 'iob2' or 'bioes'"),
     ("data.scheme", lambda v: v in ("", "iob1", "iob2", "bioes"), "'', 'iob1', 'iob2' or 'bioes'"),
+    ("data.labels", lambda v: v in ("fine", "binary"), "'fine' or 'binary'"),
     ("data.max_chars", lambda v: v >= 1, "a positive number of characters"),
     ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),
     ("train.lr", lambda v: v > 0, "a positive learning rate"),

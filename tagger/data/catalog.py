@@ -18,8 +18,9 @@ from tagger.data.columns import read_columns
 from tagger.data.conllu import TAG_COLUMNS, read_conllu
 from tagger.data.errors import CorpusError
 from tagger.data.sentences import read_label_lines
+from tagger.data.trees import read_sst_trees
 
-FORMATS = ("conllu", "conll", "labels")
+FORMATS = ("conllu", "conll", "labels", "sst-trees")
 _TYPES = {"str": str, "int": int}  # field annotations (strings, see __future__) -> TOML types
 _CHUNK = 1 << 20
 
@@ -38,7 +39,7 @@ class CatalogEntry:
     """One corpus of the catalog: its format, how to read its tags, and its split files."""
 
     name: str  # catalog key, e.g. "ud-english-ewt"
-    format: str  # "conllu", "conll" or "labels" (`LABEL text` lines)
+    format: str  # "conllu", "conll", "labels" (`LABEL text` lines) or "sst-trees"
     lang: str = ""  # ISO 639-1 code
     tag_field: str = "upos"  # conllu only: "upos" or "xpos"
     word_column: int = 0  # conll only: column of the word, negative counts from the end
@@ -196,6 +197,8 @@ def read_split(
         return read_conllu(path, entry.tag_field)
     if entry.format == "labels":
         return read_label_lines(path)
+    if entry.format == "sst-trees":
+        return read_sst_trees(path)
     return read_columns(path, entry.word_column, entry.tag_column)
 
 

@@ -16,9 +16,10 @@ from tagger.data.hf import load_hf_or_file, load_raw
 from tagger.data.raw_text import Paragraph, read_paragraphs
 from tagger.data.schemes import detect_scheme
 from tagger.data.sentences import from_hf, read_label_lines, read_table
+from tagger.data.trees import TREE_START, read_sst_trees
 
 TOKEN_FORMATS = ("conllu", "conll", "parquet", "json")
-SENTENCE_FORMATS = ("labels", "tsv", "csv", "parquet", "json")
+SENTENCE_FORMATS = ("labels", "tsv", "csv", "parquet", "json", "sst-trees")
 FILE_FORMATS = tuple(dict.fromkeys(TOKEN_FORMATS + SENTENCE_FORMATS))
 
 
@@ -29,16 +30,31 @@ def guess_format(path: str, sentences: bool = False) -> str:
     known = {".conllu": "conllu", ".parquet": "parquet", ".json": "json", ".jsonl": "json"}
     if sentences:
         known.update({".tsv": "tsv", ".csv": "csv"})
+        if suffix not in known and _looks_like_trees(path):
+            return "sst-trees"
     return known.get(suffix, "labels" if sentences else "conll")
 
 
-def read_file(path: str, data: DataConfig, task: str = "pos") -> Dataset:
-    """Read one corpus file with the format and columns of `data`."""
+def _looks_like_trees(path: str) -> bool:
+    """Whether a file's first line is a sentiment tree, `(3 (2 ...`."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            first = f.readline(200)
+    except OSError:
+        return False
+    return TREE_START.match(first) is not None
+
+
+def read_file(path: str, data: DataConfig, task: str = "pos", split: str = "train") -> Dataset:
+    """Read one corpus file with the format and columns of `data` (trees are read as
+    phrases, with data.phrases, only for the train split)."""
     sentences = task in SENTENCE_TASKS
     fmt = data.format or guess_format(path, sentences)
     allowed = SENTENCE_FORMATS if sentences else TOKEN_FORMATS
     if fmt not in allowed:
         raise ValueError(f"data.format: a {task} corpus is one of {allowed}, got {fmt!r}")
+    if fmt == "sst-trees":
+        return read_trees(path, data, split)
     if fmt == "conllu":
         return read_conllu(path, tag_field=data.tag_field)
     if fmt == "conll":
@@ -67,14 +83,14 @@ def load_split(
         return char_dataset(load_paragraphs(data, split, data_dir), windows)
     explicit = getattr(data, split, "")
     if explicit:
-        return read_file(explicit, data, task)
+        return read_file(explicit, data, task, split)
     if not data.corpus:
         raise ValueError(f"data.{split}: no file given and no data.corpus to take it from")
     if data.corpus.startswith("hf:"):
         hf_split = {"dev": "validation"}.get(split, split)
         return _load_hf(data.corpus, hf_split, data, task in SENTENCE_TASKS)
     if Path(data.corpus).is_file():
-        return read_file(data.corpus, data, task)
+        return read_file(data.corpus, data, task, split)
     catalog = load_catalog()
     if data.corpus not in catalog:
         raise ValueError(
@@ -82,9 +98,17 @@ def load_split(
             " an hf: id or an existing file"
         )
     entry = catalog[data.corpus]
+    if entry.format == "sst-trees":
+        return read_trees(resolve_split(entry, split, data_dir), data, split)
     if data.tag_field != entry.tag_field and entry.format == "conllu":
         entry = dataclasses.replace(entry, tag_field=data.tag_field)
     return read_split(entry, split, data_dir=data_dir)
+
+
+def read_trees(path: str | Path, data: DataConfig, split: str) -> Dataset:
+    """A treebank split: every phrase of train with data.phrases, else whole sentences."""
+    phrases = data.phrases and split == "train"
+    return read_sst_trees(path, phrases, data.labels, data.lowercase)
 
 
 def load_paragraphs(data: DataConfig, split: str, data_dir: Path | None = None) -> list[Paragraph]:
