@@ -55,6 +55,9 @@ class ModelConfig:
     char_dim: int = 32  # character embedding size
     char_hidden: int = 64  # char BiLSTM hidden per direction, or CNN filters
     char_kernel: int = 3  # CNN kernel width
+    word_cnn: int = 0  # C-LSTM: filters of each width of a convolution over the token
+    # features before the BiLSTM (0 = off)
+    word_cnn_widths: str = "3"  # its widths, comma-separated ("3,5")
     rnn: str = "lstm"  # "lstm" | "gru"
     head: str = "softmax"  # tokens: "softmax" (independent) | "crf" (linear-chain CRF)
     pooling: str = "attention"  # sentences: "attention" | "last" (fwd end ; bwd start) | max | mean
@@ -184,6 +187,11 @@ def config_from_dict(values: dict[str, Any], overrides: list[str] | None = None)
     return config
 
 
+def _widths_ok(text: str) -> bool:
+    parts = [p.strip() for p in text.split(",")]
+    return all(p.isdigit() and int(p) > 0 for p in parts)
+
+
 # (key, predicate, what is expected): values that type-check but cannot work.
 _RANGES: list[tuple[str, Any, str]] = [
     ("model.word_dim", lambda v: v > 0, "a positive size"),
@@ -198,6 +206,8 @@ _RANGES: list[tuple[str, Any, str]] = [
     ("model.dropout", lambda v: 0 <= v < 1, "a probability in [0, 1)"),
     ("model.word_dropout", lambda v: 0 <= v < 1, "a probability in [0, 1)"),
     ("model.char", lambda v: v in ("lstm", "cnn", "none"), "'lstm', 'cnn' or 'none'"),
+    ("model.word_cnn", lambda v: v >= 0, "0 (off) or a number of filters"),
+    ("model.word_cnn_widths", _widths_ok, "widths such as '3' or '3,5'"),
     ("model.rnn", lambda v: v in ("lstm", "gru"), "'lstm' or 'gru'"),
     ("model.head", lambda v: v in ("softmax", "crf"), "'softmax' or 'crf'"),
     ("model.pooling", lambda v: v in POOLINGS, "'last', 'max', 'mean' or 'attention'"),

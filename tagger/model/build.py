@@ -14,22 +14,31 @@ from tagger.model.embeddings import CharCNN, CharLSTM, TokenEmbedder
 from tagger.model.encoder import BiLSTMEncoder
 from tagger.model.heads import CRFHead, SoftmaxHead
 from tagger.model.pooling import SentenceHead
+from tagger.model.word_cnn import WordCNN, parse_widths
 
 
 class SequenceTagger(nn.Module):
     """Embeddings -> BiLSTM -> head; `forward` gives (batch, time, n_labels) scores."""
 
     def __init__(
-        self, embedder: TokenEmbedder, encoder: BiLSTMEncoder, head: nn.Module, dropout: float
+        self,
+        embedder: TokenEmbedder,
+        encoder: BiLSTMEncoder,
+        head: nn.Module,
+        dropout: float,
+        word_cnn: WordCNN | None = None,
     ) -> None:
         super().__init__()
         self.embedder = embedder
         self.dropout = Dropout(dropout)
+        self.word_cnn = word_cnn  # C-LSTM: n-gram features between embeddings and BiLSTM
         self.encoder = encoder
         self.head = head
 
     def encode(self, batch: Batch) -> torch.Tensor:
         x = self.dropout(self.embedder(batch))  # (batch, time, embed_dim)
+        if self.word_cnn is not None:
+            x = self.dropout(self.word_cnn(x, batch.mask))  # (batch, time, filters * widths)
         return self.encoder(x, batch.lengths)  # (batch, time, 2*hidden)
 
     def forward(self, batch: Batch) -> torch.Tensor:
@@ -86,8 +95,15 @@ def build_model(
     )
     if config.init_words and vectors is not None and vocabs.pretrained is not None:
         _copy_vectors(embedder.words.weight, vocabs, vectors)
+    word_cnn = None
+    if config.word_cnn > 0:
+        word_cnn = WordCNN(embedder.out_dim, config.word_cnn, parse_widths(config.word_cnn_widths))
     encoder = BiLSTMEncoder(
-        embedder.out_dim, config.hidden, config.layers, config.dropout, config.rnn
+        word_cnn.out_dim if word_cnn is not None else embedder.out_dim,
+        config.hidden,
+        config.layers,
+        config.dropout,
+        config.rnn,
     )
     head: nn.Module
     if sentence_level:
@@ -97,7 +113,7 @@ def build_model(
         head = CRFHead(encoder.out_dim, len(vocabs.labels), config.dropout, crf)
     else:
         head = SoftmaxHead(encoder.out_dim, len(vocabs.labels), config.dropout)
-    return SequenceTagger(embedder, encoder, head, config.dropout)
+    return SequenceTagger(embedder, encoder, head, config.dropout, word_cnn)
 
 
 @torch.no_grad()

@@ -45,6 +45,8 @@ KINDS: dict[str, tuple[str, bool, dict[str, Any]]] = {  # name: (task, pretraine
     "pos-no-pretrained": ("pos", False, {"char": "lstm"}),
     "pos-gru-2-layers": ("pos", True, {"rnn": "gru", "layers": 2}),
     "ner-crf": ("ner", False, {"head": "crf", "char": "cnn"}),
+    "pos-word-cnn": ("pos", True, {"word_cnn": 6, "word_cnn_widths": "2,3"}),
+    "sentiment-word-cnn": ("sentiment", False, {"word_cnn": 6, "word_cnn_widths": "3,5"}),
     **{
         f"sentiment-{p}": ("sentiment", False, {"pooling": p, "char": "cnn"})
         for p in ("last", "max", "mean", "attention")
@@ -124,7 +126,9 @@ def test_onnx_scores_and_labels_equal_torch(kind: str) -> None:
             assert torch.equal(best[batch.mask], best_onnx[batch.mask])
 
 
-@pytest.mark.parametrize("kind", ["pos-char-lstm", "ner-crf", "sentiment-last", "sentiment-mean"])
+@pytest.mark.parametrize(
+    "kind", ["pos-char-lstm", "ner-crf", "sentiment-last", "sentiment-mean", "pos-word-cnn"]
+)
 def test_onnx_padding_changes_nothing(kind: str) -> None:
     artifact = artifact_of(kind)
     onnx_net = network(artifact, "onnx")
