@@ -21,7 +21,8 @@ TREES = (
 
 def labelled(dataset) -> list[tuple[str, str]]:  # noqa: ANN001
     names = dataset.features["label"].names
-    return [(names[label], text) for label, text in zip(dataset["label"], dataset["text"], strict=True)]
+    pairs = zip(dataset["label"], dataset["text"], strict=True)
+    return [(names[label], text) for label, text in pairs]
 
 
 def test_sentences_with_their_root_label(tmp_path: Path) -> None:
