@@ -287,6 +287,7 @@ def model_info(predictor: Predictor) -> dict:
         "trainable_parameters": n_params,
         "meta": artifact.meta,
         "config": config_to_dict(artifact.config),
+        "tokenizer": artifact.tokenizer.meta if artifact.tokenizer is not None else None,
     }
 
 

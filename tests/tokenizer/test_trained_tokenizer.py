@@ -120,6 +120,8 @@ def test_a_model_carries_its_tokenizer(
     corpus: tuple[Path, Path], pos_model: Path, tmp_path: Path
 ) -> None:
     assert (pos_model / "tokenizer" / "model.safetensors").is_file()
+    info = json.loads(invoke("info", pos_model).stdout)
+    assert info["tokenizer"]["task"] == "tokenize"
     assert read_artifact(pos_model).tokenizer is not None
     text = texts_of(corpus[1])[0]
     (sentence, *_) = Predictor.load(pos_model).tag_texts([text])
