@@ -7,6 +7,7 @@ import os
 import tempfile
 import tomllib
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -32,6 +33,7 @@ class SplitFile:
     file: str  # path relative to the data dir or the cache
     url: str  # upstream download; "" when the data must be supplied by the user
     sha256: str  # hex checksum of the file
+    member: str = ""  # when url names a zip archive: the file inside it (sha256 is the member's)
 
 
 @dataclass(frozen=True)
@@ -157,31 +159,65 @@ def sha256_of(path: Path) -> str:
 
 
 def _download(spec: SplitFile, target: Path, opener: Callable[[str], IO[bytes]]) -> None:
-    """Fetch spec.url next to target, check its sha256, then rename it into place atomically."""
+    """Fetch spec.url next to target (the named member of it, when it is a zip archive),
+    check its sha256, then rename it into place atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    temp = Path(temp_name)
+    temp = _temp_next_to(target)
+    archive = _temp_next_to(target) if spec.member else None
     try:
-        digest = hashlib.sha256()
-        try:
-            with os.fdopen(fd, "wb") as out, opener(spec.url) as response:
-                while chunk := response.read(_CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-        except OSError as err:  # URLError, timeouts, refused connections
-            raise CorpusError(
-                spec.url,
-                None,
-                f"download failed ({getattr(err, 'reason', err)}); without internet, pass "
-                f"--data-dir DIR or set TAGGER_DATA_DIR to a folder holding {spec.file}",
-            ) from None
-        if digest.hexdigest() != spec.sha256:
-            raise CorpusError(
-                spec.url, None, f"expected sha256 {spec.sha256}, got {digest.hexdigest()}"
-            )
+        fetched = _fetch(spec, archive or temp, opener)
+        digest = _extract(spec, archive, temp) if archive is not None else fetched
+        if digest != spec.sha256:
+            where = f"{spec.url} ({spec.member})" if spec.member else spec.url
+            raise CorpusError(where, None, f"expected sha256 {spec.sha256}, got {digest}")
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+        if archive is not None:
+            archive.unlink(missing_ok=True)
+
+
+def _temp_next_to(target: Path) -> Path:
+    """A new empty file beside target, for a download that is renamed into place."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    return Path(name)
+
+
+def _fetch(spec: SplitFile, path: Path, opener: Callable[[str], IO[bytes]]) -> str:
+    """Stream spec.url into path; the hex sha256 of what was written."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "wb") as out, opener(spec.url) as response:
+            while chunk := response.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    except OSError as err:  # URLError, timeouts, refused connections
+        raise CorpusError(
+            spec.url,
+            None,
+            f"download failed ({getattr(err, 'reason', err)}); without internet, pass "
+            f"--data-dir DIR or set TAGGER_DATA_DIR to a folder holding {spec.file}",
+        ) from None
+    return digest.hexdigest()
+
+
+def _extract(spec: SplitFile, archive: Path, path: Path) -> str:
+    """Copy spec.member out of the zip archive into path; the hex sha256 of the member."""
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            if spec.member not in zipped.namelist():
+                raise CorpusError(
+                    spec.url, None, f"expected the archive to hold {spec.member}; it does not"
+                )
+            with zipped.open(spec.member) as member, open(path, "wb") as out:
+                while chunk := member.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+    except zipfile.BadZipFile:
+        raise CorpusError(spec.url, None, "expected a zip archive") from None
+    return digest.hexdigest()
 
 
 def read_split(

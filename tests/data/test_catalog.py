@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,53 @@ def test_download_failure_is_a_clear_error(tmp_path: Path) -> None:
     ):
         resolve_split(entry, "dev", data_dir=tmp_path / "none", cache_dir=tmp_path, opener=offline)
     assert not list(tmp_path.rglob("*.part"))  # no partial file left in the cache
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    """A zip archive in memory holding the given files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def archive_entry(member: str = "trees/train.txt") -> CatalogEntry:
+    """tiny_entry whose split is a member of a zip archive at URL."""
+    split = SplitFile(file="tiny/train.txt", url=URL, sha256=SHA, member=member)
+    return CatalogEntry(name="tiny", format="conll", lang="en", splits={"train": split})
+
+
+def test_download_extracts_a_zip_member(tmp_path: Path) -> None:
+    archive = zipped({"trees/dev.txt": b"other\n", "trees/train.txt": DATA})
+    dataset = read_split(
+        archive_entry(), "train", cache_dir=tmp_path, opener=lambda url: io.BytesIO(archive)
+    )
+    assert as_lists(dataset)[0] == [["EU", "rejects"], ["Peter"]]
+    # Only the member lands in the cache: no archive, no partial files.
+    assert sorted(p.name for p in (tmp_path / "tiny").iterdir()) == ["train.txt"]
+    assert (tmp_path / "tiny" / "train.txt").read_bytes() == DATA
+
+
+@pytest.mark.parametrize(
+    ("archive", "expected"),
+    [
+        (zipped({"trees/dev.txt": DATA}), "expected the archive to hold trees/train.txt"),
+        (zipped({"trees/train.txt": b"tampered\n"}), "expected sha256"),
+        (DATA, "expected a zip archive"),
+    ],
+)
+def test_bad_archive_leaves_nothing(tmp_path: Path, archive: bytes, expected: str) -> None:
+    with pytest.raises(CorpusError, match=expected):
+        resolve_split(
+            archive_entry(), "train", cache_dir=tmp_path, opener=lambda url: io.BytesIO(archive)
+        )
+    assert list((tmp_path / "tiny").iterdir()) == []
+
+
+def test_sst_trees_entry_downloads_from_the_treebank_zip() -> None:
+    entry = load_catalog()["sst-trees"]
+    for split in ("train", "dev", "test"):
+        spec = entry.splits[split]
+        assert spec.url.endswith("trainDevTestTrees_PTB.zip")
+        assert spec.member == f"trees/{split}.txt"
