@@ -110,13 +110,17 @@ class Predictor:
     def _predict(
         self, sentences: Sequence[Sequence[str]], scheme: str | None, scores: bool
     ) -> list[tuple[list[str], list[float] | None]]:
-        results = []
-        for ids, probs in self.predict_ids(sentences, scores=scores):
-            tags = [self.labels[i] for i in ids]
-            if self.config.task == "ner":
-                tags = convert(tags, self.config.model.scheme, scheme or self.scheme)
-            results.append((tags, probs))
-        return results
+        return [
+            (self.label_names(ids, scheme), probs)
+            for ids, probs in self.predict_ids(sentences, scores=scores)
+        ]
+
+    def label_names(self, ids: Sequence[int], scheme: str | None = None) -> list[str]:
+        """The labels of one sentence's label ids; NER tags in `scheme` (default: IOB2)."""
+        tags = [self.labels[i] for i in ids]
+        if self.config.task == "ner":
+            tags = convert(tags, self.config.model.scheme, scheme or self.scheme)
+        return tags
 
     def _run(
         self, sentences: Sequence[Sequence[str]], scores: bool

@@ -36,10 +36,21 @@ class SequenceTagger(nn.Module):
         self.head = head
 
     def encode(self, batch: Batch) -> torch.Tensor:
-        x = self.dropout(self.embedder(batch))  # (batch, time, embed_dim)
-        if self.word_cnn is not None:
-            x = self.dropout(self.word_cnn(x, batch.mask))  # (batch, time, filters * widths)
-        return self.encoder(x, batch.lengths)  # (batch, time, 2*hidden)
+        """(batch, time, 2*hidden) BiLSTM states of every token."""
+        embedded = self.dropout(self.embedder(batch))  # (batch, time, embed_dim)
+        return self.encode_embedded(embedded, batch.mask, batch.lengths)
+
+    def encoder_input(self, embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """What the BiLSTM reads: the token features, through the word CNN if there is one."""
+        if self.word_cnn is None:
+            return embedded
+        return self.dropout(self.word_cnn(embedded, mask))  # (batch, time, filters * widths)
+
+    def encode_embedded(
+        self, embedded: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor
+    ) -> torch.Tensor:
+        """encode from the embedder's output (explain/saliency start here)."""
+        return self.encoder(self.encoder_input(embedded, mask), lengths)
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """(batch, time, n_labels) token scores, or (batch, n_labels) for a sentence head."""

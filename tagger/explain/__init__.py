@@ -1,0 +1,1 @@
+"""Insight into trained models: gates, saliency, corpus statistics, plots and reports."""

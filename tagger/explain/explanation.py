@@ -1,0 +1,157 @@
+"""One sentence explained: labels, gates of every layer and direction, attention, saliency.
+
+`explain` runs through the Predictor for the labels and their probabilities (so they are
+what `tagger tag` gives), then reads the model itself: the token features, every gate
+recomputed from the BiLSTM's weights, the attention of a pooling head, and the saliency
+of each word for each predicted label. The character model is not opened up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from tagger.config import SENTENCE_TASKS
+from tagger.data.batching import Batch
+from tagger.devices import to_device
+from tagger.explain.gates import Layer, recompute
+from tagger.explain.saliency import integrated_gradients
+from tagger.model.build import SequenceTagger
+from tagger.model.pooling import SentenceHead
+from tagger.predict import Predictor
+
+SALIENCY_STEPS = 16  # integrated-gradient steps along the path from zero to the features
+
+
+@dataclass
+class Explanation:
+    """What the model does with one sentence; tensors are on the CPU, (tokens, ...)."""
+
+    tokens: list[str]
+    labels: list[str]  # token models: one per token; sentence models: the sentence's label
+    probs: list[float]  # the model's probability of each label in `labels`
+    layers: list[Layer]  # from the embeddings up; every part (tokens, hidden)
+    rnn: str  # "lstm" | "gru": which parts the layers have
+    task: str
+    classes: dict[str, float] | None = None  # sentence models: every class's probability
+    attention: torch.Tensor | None = None  # (tokens,) attention pooling weights
+    saliency: torch.Tensor | None = None  # (len(labels), tokens): each word's share in each label
+
+    def to_json(self, digits: int = 6) -> dict:
+        """{"tokens", "labels", "probs", "layers": [{"forward": {part: tokens x hidden},
+        "backward": ...}], ...} with floats rounded to `digits` decimals."""
+
+        def rounded(t: torch.Tensor) -> list:
+            return t.double().round(decimals=digits).tolist()
+
+        found: dict = {
+            "task": self.task,
+            "rnn": self.rnn,
+            "tokens": self.tokens,
+            "labels": self.labels,
+            "probs": [round(p, digits) for p in self.probs],
+            "layers": [
+                {d: {part: rounded(v) for part, v in parts.items()} for d, parts in layer.items()}
+                for layer in self.layers
+            ],
+        }
+        if self.classes is not None:
+            found["classes"] = {k: round(v, digits) for k, v in self.classes.items()}
+        if self.attention is not None:
+            found["attention"] = rounded(self.attention)
+        if self.saliency is not None:
+            found["saliency"] = rounded(self.saliency)
+        return found
+
+
+def explain(
+    predictor: Predictor,
+    tokens: Sequence[str],
+    saliency: bool = True,
+    steps: int = SALIENCY_STEPS,
+) -> Explanation:
+    """Explain one non-empty token list with the predictor's model."""
+    tokens = list(tokens)
+    if not tokens:
+        raise ValueError("explain needs at least one token")
+    task = predictor.config.task
+    if task == "tokenize":
+        raise ValueError("explain works on tagging and sentence models, not a tokenize model")
+    model = predictor.artifact.model.eval()
+    if task in SENTENCE_TASKS:
+        label, classes = predictor.classify([tokens])[0]
+        ids, labels, probs = [predictor.labels.index(label)], [label], [classes[label]]
+    else:
+        found_ids, found_probs = predictor.predict_ids([tokens], scores=True)[0]
+        ids, labels, probs, classes = found_ids, predictor.label_names(found_ids), found_probs, None
+        assert probs is not None
+    with torch.inference_mode():  # the encoder's type table lives in inference mode
+        encoded = predictor.encoder.encode([tokens])
+    batch = _ordinary(to_device(encoded, predictor.device))
+    with torch.no_grad():
+        embedded = model.embedder(batch)  # (1, time, embed_dim)
+        layers = recompute(
+            model.encoder.rnn, model.encoder_input(embedded, batch.mask), batch.lengths
+        )
+        attention = _attention(model, embedded, batch)
+    heat = _saliency(model, embedded, batch, ids, steps) if saliency else None
+    return Explanation(
+        tokens=tokens,
+        labels=labels,
+        probs=[float(p) for p in probs],
+        layers=[
+            {d: {k: v[0].cpu() for k, v in parts.items()} for d, parts in layer.items()}
+            for layer in layers
+        ],
+        rnn="lstm" if isinstance(model.encoder.rnn, torch.nn.LSTM) else "gru",
+        task=task,
+        classes=classes,
+        attention=attention,
+        saliency=heat,
+    )
+
+
+def _ordinary(batch: Batch) -> Batch:
+    """The batch with ordinary tensors in place of inference-mode ones, for autograd."""
+    copies = {
+        f.name: value.clone()
+        for f in dataclasses.fields(batch)
+        if isinstance(value := getattr(batch, f.name), torch.Tensor)
+    }
+    return dataclasses.replace(batch, **copies)
+
+
+def _attention(model: SequenceTagger, embedded: torch.Tensor, batch: Batch) -> torch.Tensor | None:
+    head = model.head
+    if not isinstance(head, SentenceHead) or head.pooling != "attention":
+        return None
+    head(model.encode_embedded(embedded, batch.mask, batch.lengths), batch.mask)
+    assert head.last_weights is not None
+    return head.last_weights[0].float().cpu()  # (tokens,)
+
+
+def _saliency(
+    model: SequenceTagger, embedded: torch.Tensor, batch: Batch, ids: list[int], steps: int
+) -> torch.Tensor:
+    """(len(ids), tokens) integrated gradients of each predicted label's probability."""
+    mask, lengths = batch.mask, batch.lengths
+    positions = torch.arange(len(ids), device=embedded.device)
+    labels = torch.tensor(ids, device=embedded.device)
+    sentence = isinstance(model.head, SentenceHead)
+
+    def score(path: torch.Tensor) -> torch.Tensor:  # (n, time, dim) -> (n, targets)
+        n = path.shape[0]
+        many_mask, many_lengths = mask.expand(n, -1), lengths.expand(n)
+        states = model.encode_embedded(path, many_mask, many_lengths)
+        probs = model.head.probabilities(model.head(states, many_mask), many_mask)
+        if sentence:
+            return probs[:, labels]  # (n, 1)
+        return probs[:, positions, labels]  # (n, tokens)
+
+    # cuDNN's RNN has no backward in eval mode; the plain kernels give the same numbers.
+    with torch.backends.cudnn.flags(enabled=False):
+        heat = integrated_gradients(score, embedded[0].float(), steps)
+    return heat.cpu()
