@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tagger.cli_options import Backend, DataDir, Device, Int8, OnnxFile, fail
 from tagger.data.errors import CorpusError
+from tagger.explain.cli import register as register_explain
 
 if TYPE_CHECKING:  # the CLI imports torch only inside commands
     from tagger.predict import Predictor
@@ -19,30 +21,6 @@ if TYPE_CHECKING:  # the CLI imports torch only inside commands
 app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
 corpora_app = typer.Typer(help="The corpus catalog.", no_args_is_help=True)
 app.add_typer(corpora_app, name="corpora")
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="TAGGER_DATA_DIR", help="Folder holding catalog corpora."),
-]
-
-Backend = Annotated[str, typer.Option(help="Run the network with torch or onnx (onnxruntime).")]
-Int8 = Annotated[
-    bool, typer.Option("--int8", help="Torch backend: int8 dynamic quantization (faster).")
-]
-Device = Annotated[
-    str,
-    typer.Option(
-        "--device", help="auto (CUDA when available, else CPU), cpu, cuda, cuda:N or mps."
-    ),
-]
-OnnxFile = Annotated[
-    Path | None, typer.Option("--onnx", help="With --backend onnx: a file from `tagger export`.")
-]
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=1)
 
 
 @app.command("train")
@@ -77,7 +55,7 @@ def train_cli(
             cfg, output, data_dir=data_dir, resume=resume, progress=not quiet, device=device
         )
     except (ConfigError, CorpusError, FileNotFoundError, ValueError) as err:
-        _fail(str(err))
+        fail(str(err))
     if from_environment().main:  # under torchrun, one summary
         typer.echo(json.dumps(result))
 
@@ -113,7 +91,7 @@ def evaluate_cli(
         )
         scores = evaluate_corpus(predictor, corpus, split, fmt, columns, data_dir)
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
-        _fail(str(err))
+        fail(str(err))
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
 
 
@@ -190,9 +168,9 @@ def tag_cli(
 
     for path in files or []:
         if not path.is_file():
-            _fail(f"{path}: no such file")
+            fail(f"{path}: no such file")
     if scheme not in SCHEMES:
-        _fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
+        fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
     if threads > 0:
         import torch
 
@@ -205,14 +183,14 @@ def tag_cli(
         fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
         check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
-        _fail(str(err))
+        fail(str(err))
     lines = _read_lines(list(files or []))
     with ExitStack() as stack:
         out = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
         try:
             tag_lines(predictor, lines, out, fmt, pretokenized, scores, split_sentences, processes)
         except (CorpusError, ValueError) as err:
-            _fail(str(err))
+            fail(str(err))
 
 
 @app.command("export")
@@ -227,7 +205,7 @@ def export_cli(
     try:
         data = export_onnx(read_artifact(model), onnx)
     except (FileNotFoundError, ValueError, OSError) as err:
-        _fail(str(err))
+        fail(str(err))
     typer.echo(json.dumps({"output": str(onnx), "bytes": len(data)}))
 
 
@@ -257,7 +235,7 @@ def to_spacy_cli(
     try:
         nlp = to_spacy(models, output, lang, base, int8, device, tokenizer)
     except (FileNotFoundError, ValueError, OSError) as err:
-        _fail(str(err))
+        fail(str(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))
 
 
@@ -269,7 +247,7 @@ def info_cli(model: Annotated[Path, typer.Argument(help="Model folder.")]) -> No
     try:
         predictor = Predictor.load(model)
     except (FileNotFoundError, ValueError) as err:
-        _fail(str(err))
+        fail(str(err))
     typer.echo(json.dumps(model_info(predictor), indent=1))
 
 
@@ -298,6 +276,9 @@ def corpora_list_cli(data_dir: DataDir = None) -> None:
 
     for row in corpus_table(load_catalog(), data_dir=data_dir):
         typer.echo(json.dumps(row))
+
+
+register_explain(app)
 
 
 def main() -> None:

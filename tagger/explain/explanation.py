@@ -90,7 +90,7 @@ def explain(
         assert probs is not None
     with torch.inference_mode():  # the encoder's type table lives in inference mode
         encoded = predictor.encoder.encode([tokens])
-    batch = _ordinary(to_device(encoded, predictor.device))
+    batch = ordinary(to_device(encoded, predictor.device))
     with torch.no_grad():
         embedded = model.embedder(batch)  # (1, time, embed_dim)
         layers = recompute(
@@ -114,7 +114,7 @@ def explain(
     )
 
 
-def _ordinary(batch: Batch) -> Batch:
+def ordinary(batch: Batch) -> Batch:
     """The batch with ordinary tensors in place of inference-mode ones, for autograd."""
     copies = {
         f.name: value.clone()
