@@ -75,10 +75,14 @@ def evaluate_cli(
     int8: Int8 = False,
     onnx: OnnxFile = None,
     device: Device = "auto",
+    plots: Annotated[
+        Path | None, typer.Option("--plots", help="Folder for the confusion and per-label plots.")
+    ] = None,
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.devices import serving_device
-    from tagger.evaluate import evaluate_corpus, format_report
+    from tagger.evaluate import format_report, load_evaluation, predictions, score_predictions
+    from tagger.explain.evaluation import write_evaluation_plots
     from tagger.predict import Predictor
 
     try:
@@ -89,7 +93,12 @@ def evaluate_cli(
             onnx_path=onnx,
             device=serving_device(device, backend, int8),
         )
-        scores = evaluate_corpus(predictor, corpus, split, fmt, columns, data_dir)
+        dataset, scheme = load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
+        gold, predicted, tokens = predictions(predictor, dataset, scheme)
+        scores = score_predictions(predictor, gold, predicted, tokens)
+        if plots is not None:
+            task, labels = predictor.config.task, list(predictor.labels)
+            write_evaluation_plots(task, gold, predicted, scores, labels, plots)
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
         fail(str(err))
     typer.echo(json.dumps(scores) if as_json else format_report(scores))

@@ -147,20 +147,51 @@ def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> dict[str, An
     For NER, `scheme` is the dataset's tag scheme; gold tags are read in it and compared
     in IOB2 with the predictor's IOB2 output.
     """
+    gold, predicted, tokens = predictions(predictor, dataset, scheme)
+    return score_predictions(predictor, gold, predicted, tokens)
+
+
+def predictions(predictor: Any, dataset: Dataset, scheme: str = "") -> tuple[list, list, list]:
+    """(gold, predicted, tokens) of a dataset: label strings per sentence (sentence models),
+    else per token (NER in IOB2)."""
     from tagger.data.schemes import convert_all, detect_scheme
 
     task = predictor.config.task
     if task in SENTENCE_TASKS:
         tokens, gold_labels = as_examples(dataset)
-        predicted = [label for label, _ in predictor.classify(tokens)]
-        return sentence_scores(gold_labels, predicted, predictor.labels)
+        return list(gold_labels), [label for label, _ in predictor.classify(tokens)], tokens
     tokens, gold = as_lists(dataset)
-    if task == "tokenize":
-        return segmentation_scores(tokens, gold, predictor.predict(tokens))
     if task == "ner":
         gold, _ = convert_all(gold, scheme or detect_scheme(gold), "iob2")
-        return entity_scores(gold, predictor.predict(tokens, scheme="iob2"))
-    return tag_scores(gold, predictor.predict(tokens))
+        return gold, predictor.predict(tokens, scheme="iob2"), tokens
+    return gold, predictor.predict(tokens), tokens
+
+
+def score_predictions(predictor: Any, gold: list, predicted: list, tokens: list) -> dict:
+    """The scores of `predictions`' output for the predictor's task."""
+    task = predictor.config.task
+    if task in SENTENCE_TASKS:
+        return sentence_scores(gold, predicted, predictor.labels)
+    return score(task, gold, predicted, tokens)
+
+
+def load_evaluation(
+    predictor: Any,
+    corpus: str,
+    split: str = "test",
+    fmt: str = "",
+    columns: str = "",
+    data_dir: Path | None = None,
+) -> tuple[Dataset, str]:
+    """The dataset `evaluate` reads (a catalog corpus, an hf: id or a file) and its NER
+    tag scheme ("" for other tasks)."""
+    from tagger.data.corpus import corpus_scheme, evaluation_source, load_split
+
+    task = predictor.config.task
+    source = evaluation_source(corpus, predictor.config.data, fmt, columns, task)
+    dataset = load_split(source, split, data_dir, task)
+    scheme = corpus_scheme(source, as_lists(dataset)[1]) if task == "ner" else ""
+    return dataset, scheme
 
 
 def evaluate_corpus(
@@ -172,15 +203,7 @@ def evaluate_corpus(
     data_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Scores of `predictor` on a catalog corpus, an hf: id or a file (what `evaluate` runs)."""
-    from tagger.data.corpus import corpus_scheme, evaluation_source, load_split
-
-    task = predictor.config.task
-    source = evaluation_source(corpus, predictor.config.data, fmt, columns, task)
-    dataset = load_split(source, split, data_dir, task)
-    scheme = ""
-    if predictor.config.task == "ner":
-        scheme = corpus_scheme(source, as_lists(dataset)[1])
-    return evaluate(predictor, dataset, scheme)
+    return evaluate(predictor, *load_evaluation(predictor, corpus, split, fmt, columns, data_dir))
 
 
 def format_report(scores: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.evaluate import main_score, score, sentence_scores
+from tagger.explain.training_plot import TrainingPlot, write_training_plot
 from tagger.io import Artifact, library_versions, read_artifact, read_tokenizer, weights_digest
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
@@ -303,6 +304,8 @@ def train(
         state, digest = _fit(config, output, data_dir, resume, progress, where, world)
     finally:
         distributed.stop(world)  # the trainer and its DDP wrapper are gone by now
+    if world.main:
+        write_training_plot(output)
     return {
         "epochs": state.epoch,
         "best_epoch": state.best_epoch,
@@ -349,4 +352,4 @@ def callbacks(trainer: Trainer, output: Path, progress: bool) -> list[Callback]:
     if not trainer.world.main:
         return stop
     files: list[Callback] = [KeepBest(output), *stop, Checkpoint(output), JsonlLog(output)]
-    return files + ([Progress()] if progress else [])
+    return files + [TrainingPlot(output)] + ([Progress()] if progress else [])

@@ -134,6 +134,7 @@ def test_artifact_files_are_json_and_safetensors(trained: tuple) -> None:
     assert {p.name for p in model.iterdir()} == {
         *ARTIFACT_FILES,
         "train_log.jsonl",
+        "training.png",
         "checkpoint",
     }
     assert {p.name for p in (model / "checkpoint").iterdir()} == {*ARTIFACT_FILES, "trainer.pt"}
@@ -150,6 +151,8 @@ def test_artifact_files_are_json_and_safetensors(trained: tuple) -> None:
             assert all(json.loads(line) for line in data.splitlines())
         elif path.suffix == ".safetensors":
             assert load_file(str(path))
+        elif path.suffix == ".png":
+            assert data.startswith(b"\x89PNG\r\n\x1a\n")  # the training curves
         else:
             # torch.save's zip holds a pickle, but one that weights_only=True can read safely.
             assert path.relative_to(model).as_posix() == "checkpoint/trainer.pt"
