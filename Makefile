@@ -12,7 +12,7 @@ export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
 endif
 
 .PHONY: setup setup-dev setup-bench demo test lint bench bench-pos bench-ner bench-sentiment \
-	bench-speed bench-memory bench-train bench-raw clean
+	bench-speed bench-memory bench-train bench-raw bench-explain clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ BASELINE ?= ../tagger-04e3517
 bench-raw: setup
 	$(PY) -m tagger train configs/tokenize-ewt.toml --output models/tok-ewt --quiet
 	$(PY) benchmarks/raw_text.py --model models/pos-ewt --tokenizer models/tok-ewt --runs 5
+
+# Explain pages, reports and their screenshots (docs/explain), explain and --stats timings.
+bench-explain: setup-dev
+	$(PY) benchmarks/explain_pages.py --pos models/pos-ewt --ner models/ner-conll03 \
+		--sst2 models/sst2 --out docs/explain
 
 bench-train: setup
 	$(PY) benchmarks/train_speed.py --baseline $(BASELINE) --runs 3

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
 
+from tagger.config import Config
 from tagger.data.batching import BatchEncoder
 from tagger.explain.explanation import explain
 from tagger.explain.gates import LSTM_PARTS
@@ -105,3 +107,36 @@ def test_integrated_gradients_complete_and_ignore_padding() -> None:
 def test_explain_refuses_an_empty_sentence(pos_model: Path) -> None:
     with pytest.raises(ValueError, match="at least one token"):
         explain(Predictor.load(pos_model), [])
+
+
+@pytest.mark.parametrize("overrides", [{"rnn": "gru"}, {"word_cnn": 6, "word_cnn_widths": "3"}])
+def test_gru_and_word_cnn_models_explain_too(
+    overrides: dict, tiny_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    from tagger.data.conllu import read_conllu
+    from tagger.data.dataset import as_lists
+    from tagger.io import Artifact
+    from tagger.model.build import build_model
+    from tagger.training_data import build_vocabs
+
+    config = tiny_config(tmp_path, layers=2, **overrides)
+    tokens, tags = as_lists(read_conllu(config.data.train))
+    vocabs, vectors = build_vocabs(config, tokens, sorted({t for s in tags for t in s}))
+    torch.manual_seed(0)
+    predictor = Predictor(Artifact(config, vocabs, build_model(config.model, vocabs, vectors)))
+    found = explain(predictor, SENTENCE)
+    model = predictor.artifact.model.eval()
+    with torch.inference_mode():
+        states = model.encode(BatchEncoder(vocabs).encode([SENTENCE]))[0]
+    top = found.layers[-1]
+    assert (
+        torch.cat([top["forward"]["hidden"], top["backward"]["hidden"]], -1) - states
+    ).abs().max() <= 1e-5
+    expected = (
+        ("reset", "update", "candidate", "hidden") if overrides.get("rnn") == "gru" else LSTM_PARTS
+    )
+    assert tuple(top["forward"]) == expected
+    assert found.saliency is not None and torch.isfinite(found.saliency).all()
+    from tagger.explain.plots import sentence_pictures
+
+    assert all(png.startswith(b"\x89PNG") for png in sentence_pictures(found).values())
