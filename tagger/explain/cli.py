@@ -34,8 +34,12 @@ def explain_cli(
         bool, typer.Option("--tokenized", help="TEXT is one sentence of space-separated tokens.")
     ] = False,
     saliency: Annotated[
-        bool, typer.Option("--saliency/--no-saliency", help="Integrated-gradient saliency.")
-    ] = True,
+        str,
+        typer.Option(
+            help="auto (integrated gradients for sentence models, gradient x input for "
+            "taggers), ig, grad or none."
+        ),
+    ] = "auto",
     corpus: Annotated[
         str | None, typer.Option(help="With --stats: catalog name, hf:<id> or a file.")
     ] = None,

@@ -29,7 +29,7 @@ def sentences_of(predictor: Predictor, text: str, tokenized: bool = False) -> li
 
 
 def explain_text(
-    predictor: Predictor, text: str, tokenized: bool = False, saliency: bool = True
+    predictor: Predictor, text: str, tokenized: bool = False, saliency: str = "auto"
 ) -> list[Explanation]:
     """An Explanation of every sentence of the text."""
     sentences = sentences_of(predictor, text, tokenized)

@@ -69,8 +69,9 @@ CAPTIONS = {
     "update for a GRU) and of the one that writes to it (input; reset for a GRU), for "
     "each layer and direction. A dip in the forget gate is a word that makes the LSTM "
     "drop what it carried.",
-    "saliency": "Integrated gradients (zero baseline, token features): how much each "
-    "input word moves the probability of each predicted label. Red lowers it, blue raises it.",
+    "saliency": "How much each input word moves the probability of each predicted label: "
+    "integrated gradients (zero baseline, over the token features) for sentence models, "
+    "gradient x input for taggers. Red lowers it, blue raises it.",
     "attention": "The attention weights of the pooling head: how much of each token's "
     "state goes into the sentence vector.",
     "gates": "Every gate (in [0, 1]), the candidate, the cell and the hidden state (signed) "

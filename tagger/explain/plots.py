@@ -19,6 +19,7 @@ GATE_COLOURS = "viridis"  # gates in [0, 1]
 SIGNED_COLOURS = "RdBu_r"  # candidate, cell and hidden: signed, centred on 0
 SIGNED_PARTS = ("candidate", "cell", "hidden")
 DPI = 90
+METHOD_NAMES = {"ig": "integrated gradients", "grad": "gradient x input"}
 TITLES = {
     "input": "input gate i (what is written to the cell)",
     "forget": "forget gate f (what the cell keeps)",
@@ -155,7 +156,7 @@ def saliency_map(explanation: Explanation) -> bytes:
         ax.axhline(0, color="black", linewidth=0.5)
         ax.set_title(
             f"saliency for {explanation.labels[0]} ({explanation.probs[0]:.2f}): "
-            "integrated gradients, positive words push towards it",
+            f"{METHOD_NAMES[explanation.saliency_method]}, positive words push towards it",
             fontsize=9,
         )
         ax.set_xticks(words)
@@ -174,7 +175,11 @@ def saliency_map(explanation: Explanation) -> bytes:
             fontsize=7,
         )
         ax.set_xlabel("input word", fontsize=8)
-        ax.set_title("saliency: each input word's share in each predicted label", fontsize=9)
+        ax.set_title(
+            f"saliency ({METHOD_NAMES[explanation.saliency_method]}): each input word's "
+            "share in each predicted label",
+            fontsize=9,
+        )
         figure.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
     return png(figure)
 

@@ -34,3 +34,19 @@ def integrated_gradients(score: Score, x: torch.Tensor, steps: int = 32) -> torc
             (grad,) = torch.autograd.grad(scores[:, target].sum(), path, retain_graph=not last)
             rows.append((grad.mean(dim=0) * x).sum(dim=-1))  # (time,)
     return torch.stack(rows)  # (targets, time)
+
+
+def gradient_times_input(score: Score, x: torch.Tensor) -> torch.Tensor:
+    """(targets, time): the gradient of each target score at x, times x, summed over the
+    features; one backward pass per target on one sequence (integrated gradients with
+    its path shrunk to the end point)."""
+    x = x.detach()
+    point = x[None].clone().requires_grad_(True)  # (1, time, dim)
+    with torch.enable_grad():
+        scores = score(point)  # (1, targets)
+        rows = []
+        for target in range(scores.shape[1]):
+            last = target == scores.shape[1] - 1
+            (grad,) = torch.autograd.grad(scores[0, target], point, retain_graph=not last)
+            rows.append((grad[0] * x).sum(dim=-1))  # (time,)
+    return torch.stack(rows)  # (targets, time)

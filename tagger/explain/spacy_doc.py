@@ -7,7 +7,7 @@ from typing import Any
 from tagger.explain.explanation import Explanation, explain
 
 
-def explain_doc(component: Any, doc: Any, saliency: bool = True) -> Explanation:
+def explain_doc(component: Any, doc: Any, saliency: str = "auto") -> Explanation:
     """Explain what a `bilstm_tagger` component does with a Doc: the words it labels (the
     Doc's non-space tokens, as the component reads them), with every gate, the attention
     and the saliency. `component` is `nlp.get_pipe("bilstm_tagger")`, or a pipeline

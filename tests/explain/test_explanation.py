@@ -13,7 +13,7 @@ from tagger.config import Config
 from tagger.data.batching import BatchEncoder
 from tagger.explain.explanation import explain
 from tagger.explain.gates import LSTM_PARTS
-from tagger.explain.saliency import integrated_gradients
+from tagger.explain.saliency import gradient_times_input, integrated_gradients
 from tagger.predict import Predictor
 
 SENTENCE = ["the", "old", "dog", "sees", "a", "cat", "."]
@@ -46,7 +46,7 @@ def test_pos_explanation_matches_tagging_and_the_equations(pos_model: Path) -> N
 
 def test_recomputed_top_layer_equals_the_encoder(pos_model: Path) -> None:
     predictor = Predictor.load(pos_model)
-    found = explain(predictor, SENTENCE, saliency=False)
+    found = explain(predictor, SENTENCE, saliency="none")
     model = predictor.artifact.model.eval()
     with torch.inference_mode():
         states = model.encode(BatchEncoder(predictor.artifact.vocabs).encode([SENTENCE]))[0]
@@ -102,6 +102,21 @@ def test_integrated_gradients_complete_and_ignore_padding() -> None:
     with torch.no_grad():
         expected = score(x[None]) - score(torch.zeros(1, 5, 3))
     assert float(heat.sum()) == pytest.approx(float(expected), abs=1e-3)
+    plain = gradient_times_input(score, x)
+    assert plain.shape == (1, 5) and plain[0, 3:].abs().max() == 0 and plain[0, :3].abs().sum() > 0
+
+
+def test_saliency_methods(ner_model: Path, sentiment_model: Path) -> None:
+    tokens = ["John", "Smith", "lives", "in", "Paris", "."]
+    tagger = Predictor.load(ner_model)
+    assert explain(tagger, tokens).saliency_method == "grad"  # auto: a backward per token
+    ig = explain(tagger, tokens, saliency="ig", steps=4)
+    assert ig.saliency_method == "ig" and ig.saliency is not None and ig.saliency.shape == (6, 6)
+    assert explain(Predictor.load(sentiment_model), ["a", "good", "film"]).saliency_method == "ig"
+    none = explain(tagger, tokens, saliency="none")
+    assert none.saliency is None and "saliency" not in none.to_json()
+    with pytest.raises(ValueError, match="expected one of auto, ig, grad, none"):
+        explain(tagger, tokens, saliency="captum")
 
 
 def test_explain_refuses_an_empty_sentence(pos_model: Path) -> None:

@@ -21,7 +21,7 @@ def test_saturation_fractions_match_a_direct_count(pos_model: Path) -> None:
     assert stats.tokens == sum(len(s) for s in SENTENCES)
     # Count the forget gate of layer 1 forward directly, sentence by sentence.
     values = torch.cat(
-        [explain(predictor, s, saliency=False).layers[0]["forward"]["forget"] for s in SENTENCES]
+        [explain(predictor, s, saliency="none").layers[0]["forward"]["forget"] for s in SENTENCES]
     )  # (tokens, hidden)
     assert torch.allclose(stats.left[(0, "forward")]["forget"], (values < LOW).float().mean(0))
     assert torch.allclose(stats.right[(0, "forward")]["forget"], (values > HIGH).float().mean(0))
