@@ -82,7 +82,7 @@ def gate_heatmaps(explanation: Explanation, layer: int, direction: str) -> bytes
     figure.subplots_adjust(
         left=0.05, right=0.93, top=1 - 0.6 / height, bottom=0.75 / height, hspace=0.4
     )
-    axes = figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+    axes = figure.subplots(rows, 1, squeeze=False)[:, 0]  # not shared: ticks cost
     ticks = token_ticks(explanation)
     bars = {}
     for ax, (name, values) in zip(axes, parts.items(), strict=True):
@@ -100,6 +100,7 @@ def gate_heatmaps(explanation: Explanation, layer: int, direction: str) -> bytes
         clipped = f" (colours clipped at ±{bound:.1f})" if name == "cell" else ""
         ax.set_title(TITLES[name] + clipped, fontsize=9, loc="left")
         ax.set_yticks([])
+        ax.set_xticks([])  # only the bottom heatmap has token ticks (each tick is two lines)
         ax.set_ylabel("units", fontsize=8)
         bars.setdefault(signed, (ax, image))
     axes[-1].set_xticks(range(len(ticks)))
