@@ -63,8 +63,8 @@ bench-ner: setup
 	$(PY) benchmarks/ner.py --model models/ner-conll03 --corpus conll2003-en
 
 bench-sentiment: setup
-	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst2.toml --corpus sst2
-	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst5.toml --corpus sst5
+	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst2.toml --corpus sst-trees --seeds 1 2 3
+	$(PY) benchmarks/sentiment.py --config configs/sentiment-sst5.toml --corpus sst-trees --seeds 1 2 3
 
 # Speed against spaCy en_core_web_sm and the roofline; needs models/pos-ewt (bench-pos).
 bench-speed: setup-bench
