@@ -7,13 +7,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tagger.cli_options import Backend, DataDir, Device, Int8, OnnxFile, fail
 from tagger.data.errors import CorpusError
 from tagger.explain.cli import register as register_explain
+
+if TYPE_CHECKING:  # the CLI imports torch only inside commands
+    from tagger.predict import Predictor
 
 app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
 corpora_app = typer.Typer(help="The corpus catalog.", no_args_is_help=True)
@@ -78,7 +81,7 @@ def evaluate_cli(
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.devices import serving_device
-    from tagger.evaluate import format_report, load_evaluation, predictions, score_predictions
+    from tagger.evaluate import format_report, predictions, score_predictions
     from tagger.explain.evaluation import write_evaluation_plots
     from tagger.predict import Predictor
 
@@ -90,7 +93,7 @@ def evaluate_cli(
             onnx_path=onnx,
             device=serving_device(device, backend, int8),
         )
-        dataset, scheme = load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
+        dataset, scheme = _evaluation_data(predictor, corpus, split, fmt, columns, data_dir)
         gold, predicted, tokens = predictions(predictor, dataset, scheme)
         scores = score_predictions(predictor, gold, predicted, tokens)
         if plots is not None:
@@ -101,19 +104,30 @@ def evaluate_cli(
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
 
 
+def _evaluation_data(
+    predictor: Predictor, corpus: str, split: str, fmt: str, columns: str, data_dir: Path | None
+) -> tuple:
+    """evaluate's dataset and scheme; stdin (`-`), a pipe or /dev/fd/N is first copied to
+    a temporary file, and errors name the input as it was given."""
+    from tagger.data.inputs import is_readable, spooled
+    from tagger.evaluate import load_evaluation
+
+    if not (corpus == "-" or (is_readable(corpus) and not Path(corpus).is_file())):
+        return load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
+    with spooled(corpus) as copy:
+        try:
+            return load_evaluation(predictor, str(copy), split, fmt, columns, data_dir)
+        except CorpusError as err:
+            name = "<stdin>" if corpus == "-" else corpus
+            raise CorpusError(name, err.line, err.detail) from None
+
+
 def _read_lines(files: list[Path]) -> Iterator[str]:
-    """Lines of every file (or stdin when none), streamed; bad UTF-8 names file and line."""
+    """Lines of every file (`-` or no file at all: stdin), streamed and decompressed; bad
+    UTF-8 names file and line."""
     from tagger.data.lines import decoded_lines
 
-    if not files:
-        for number, raw in enumerate(sys.stdin.buffer, start=1):
-            try:
-                yield raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as err:
-                message = f"expected UTF-8 text ({err.reason})"
-                raise CorpusError("<stdin>", number, message) from None
-        return
-    for path in files:
+    for path in files or [Path("-")]:
         for _, line in decoded_lines(path):
             yield line
 
@@ -167,14 +181,15 @@ def tag_cli(
     """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels
     each line (or each sentence); a tokenize model writes its tokens and sentences."""
     from tagger.config import SENTENCE_TASKS
+    from tagger.data.inputs import is_readable
     from tagger.data.schemes import SCHEMES
     from tagger.devices import serving_device
     from tagger.predict import Predictor
     from tagger.tag import check_format, tag_lines
 
     for path in files or []:
-        if not path.is_file():
-            fail(f"{path}: no such file")
+        if not is_readable(path):
+            fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
     if scheme not in SCHEMES:
         fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
     if threads > 0:
@@ -192,7 +207,8 @@ def tag_cli(
         fail(str(err))
     lines = _read_lines(list(files or []))
     with ExitStack() as stack:
-        out = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+        to_file = output is not None and str(output) != "-"  # `--output -` is stdout
+        out = stack.enter_context(output.open("w", encoding="utf-8")) if to_file else sys.stdout
         try:
             tag_lines(predictor, lines, out, fmt, pretokenized, scores, split_sentences, processes)
         except (CorpusError, ValueError) as err:

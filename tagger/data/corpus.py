@@ -13,6 +13,7 @@ from tagger.data.char_labels import char_dataset
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu
 from tagger.data.hf import load_hf_or_file, load_raw
+from tagger.data.inputs import DECOMPRESSION_ERRORS, base_suffix, reading
 from tagger.data.raw_text import Paragraph, read_paragraphs
 from tagger.data.schemes import detect_scheme
 from tagger.data.sentences import from_hf, read_label_lines, read_table
@@ -26,7 +27,7 @@ FILE_FORMATS = tuple(dict.fromkeys(TOKEN_FORMATS + SENTENCE_FORMATS))
 def guess_format(path: str, sentences: bool = False) -> str:
     """The format of a corpus file from its extension; CoNLL columns (tokens) or
     `LABEL text` lines (sentences) are the fallback."""
-    suffix = Path(path).suffix.lower()
+    suffix = base_suffix(path)  # dev.conllu.gz is CoNLL-U
     known = {".conllu": "conllu", ".parquet": "parquet", ".json": "json", ".jsonl": "json"}
     if sentences:
         known.update({".tsv": "tsv", ".csv": "csv"})
@@ -38,9 +39,9 @@ def guess_format(path: str, sentences: bool = False) -> str:
 def _looks_like_trees(path: str) -> bool:
     """Whether a file's first line is a sentiment tree, `(3 (2 ...`."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            first = f.readline(200)
-    except OSError:
+        with reading(path) as f:
+            first = f.readline(200).decode("utf-8", errors="replace")
+    except DECOMPRESSION_ERRORS:
         return False
     return TREE_START.match(first) is not None
 
