@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,3 +26,16 @@ def error_of(reader, *args) -> str:  # noqa: ANN001
     with pytest.raises(CorpusError) as info:
         reader(*args)
     return str(info.value)
+
+
+def fifo_with(tmp_path: Path, data: bytes, name: str = "pipe") -> Path:
+    """A named pipe in tmp_path that a thread fills with data once a reader opens it."""
+    path = tmp_path / name
+    os.mkfifo(path)
+
+    def feed() -> None:
+        with open(path, "wb") as out:
+            out.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return path

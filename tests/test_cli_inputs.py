@@ -6,14 +6,13 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
-import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import fifo_with
 from typer.testing import CliRunner
 
 from tagger.cli import app
@@ -35,18 +34,6 @@ def tag(*args: str | Path, input: str | None = None) -> str:
     result = RUNNER.invoke(app, ["tag", *map(str, args), "--format", "text"], input=input)
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-def fifo_with(tmp_path: Path, data: bytes, name: str = "pipe") -> Path:
-    path = tmp_path / name
-    os.mkfifo(path)
-
-    def feed() -> None:
-        with open(path, "wb") as out:
-            out.write(data)
-
-    threading.Thread(target=feed, daemon=True).start()
-    return path
 
 
 def test_stdin_pipes_and_compressed_files_tag_alike(model: Path, tmp_path: Path) -> None:

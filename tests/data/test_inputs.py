@@ -6,10 +6,10 @@ import bz2
 import gzip
 import lzma
 import os
-import threading
 from pathlib import Path
 
 import pytest
+from helpers import fifo_with
 
 from tagger.data.conllu import read_conllu
 from tagger.data.corpus import guess_format
@@ -20,19 +20,6 @@ from tagger.data.lines import decoded_lines
 
 TEXT = "first line\nsecond line é\n"
 CONLLU = "1\tThe\t_\tDET\t_\t_\t_\t_\t_\t_\n2\tdog\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n"
-
-
-def fifo_with(tmp_path: Path, data: bytes, name: str = "pipe") -> Path:
-    """A named pipe that a thread fills with data once a reader opens it."""
-    path = tmp_path / name
-    os.mkfifo(path)
-
-    def feed() -> None:
-        with open(path, "wb") as out:
-            out.write(data)
-
-    threading.Thread(target=feed, daemon=True).start()
-    return path
 
 
 @pytest.mark.parametrize(
