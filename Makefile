@@ -12,7 +12,7 @@ export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
 endif
 
 .PHONY: setup setup-dev setup-bench demo test lint bench bench-pos bench-ner bench-sentiment \
-	bench-speed bench-memory bench-train bench-raw bench-explain clean
+	bench-speed bench-memory bench-train bench-raw bench-explain bench-ray clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,10 @@ bench-raw: setup
 bench-explain: setup-dev
 	$(PY) benchmarks/explain_pages.py --pos models/pos-ewt --ner models/ner-conll03 \
 		--sst2 models/sst2 --out docs/explain
+
+# Ray tagging with 1 and 2 actors against local `tagger tag` (needs models/pos-ewt).
+bench-ray: setup-dev
+	$(PY) benchmarks/ray_tagging.py --model models/pos-ewt --mb 4 --passes 3
 
 bench-train: setup
 	$(PY) benchmarks/train_speed.py --baseline $(BASELINE) --runs 3

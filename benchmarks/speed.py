@@ -5,7 +5,7 @@
     python benchmarks/speed.py --roofline-only [--threads 1]  # GEMM peak and BiLSTM only
 
 Rows (words/s, median of --passes after a warm-up, systems interleaved pass by pass):
-(a) `tag_lines` end to end on raw text (read file, spaCy tokenizer + sentencizer, tag,
+(a) `tag_sources` end to end on raw text (read file, spaCy tokenizer + sentencizer, tag,
 write CoNLL-U): fp32, int8 (also with one batch at a time, no worker threads), onnx,
 and fp32 / int8 with 2 worker processes (these three, and spaCy with n_process=2, each
 in a fresh process per pass, timed after a warm-up pass there; see `isolated`); (b) the
@@ -44,7 +44,7 @@ from tagger.data.dataset import as_lists
 from tagger.evaluate import tag_scores
 from tagger.model import lstm_inference
 from tagger.predict import Predictor
-from tagger.tag import tag_lines
+from tagger.tag import tag_sources
 
 
 def gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
@@ -232,7 +232,7 @@ def end_to_end(
     def run() -> int:
         with source.open(encoding="utf-8") as f, target.open("w", encoding="utf-8") as out:
             lines = (line.rstrip("\n") for line in f)
-            tag_lines(predictor, lines, out, "conllu", processes=processes)
+            tag_sources(predictor, [lines], out, "conllu", processes=processes)
         return sum(1 for line in target.open(encoding="utf-8") if line[:1].isdigit())
 
     return run

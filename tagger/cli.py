@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tagger.cli_options import Backend, DataDir, Device, Int8, OnnxFile, fail
+from tagger.cli_options import Backend, DataDir, Device, Int8, OnnxFile, fail, ray_flag_argv
 from tagger.data.errors import CorpusError
 from tagger.explain.cli import register as register_explain
 
@@ -122,14 +122,55 @@ def _evaluation_data(
             raise CorpusError(name, err.line, err.detail) from None
 
 
-def _read_lines(files: list[Path]) -> Iterator[str]:
-    """Lines of every file (`-` or no file at all: stdin), streamed and decompressed; bad
-    UTF-8 names file and line."""
-    from tagger.data.lines import decoded_lines
+def _sources(files: list[Path], on_error: str = "stop") -> Iterator[Iterator[str]]:
+    """The lines of every file (`-` or no file at all: stdin), streamed and decompressed,
+    one iterator per file; a bad line names file and line, or is skipped and reported."""
+    from tagger.data.lines import input_lines
+
+    def report(error: CorpusError) -> None:
+        typer.echo(f"skipped {error}", err=True)
 
     for path in files or [Path("-")]:
-        for _, line in decoded_lines(path):
-            yield line
+        yield (line for _, line in input_lines(path, on_error, report))
+
+
+def _tag_on_ray(
+    model: Path,
+    files: list[Path],
+    output: Path | None,
+    fmt: str,
+    pretokenized: bool,
+    scores: bool,
+    split_sentences: bool,
+    batch_size: int,
+    scheme: str,
+    int8: bool,
+    tokenizer: Path | None,
+    on_error: str,
+    address: str,
+    workers: int,
+) -> None:
+    """`tag --ray`: the same output through tagger.cluster's Ray actors."""
+    import os
+
+    from tagger.cluster import TagOptions, tag_files
+
+    options = TagOptions(
+        model=str(model),
+        fmt=fmt,
+        pretokenized=pretokenized,
+        scores=scores,
+        split_sentences=split_sentences,
+        batch_size=batch_size,
+        scheme=scheme,
+        int8=int8,
+        on_error=on_error,
+        tokenizer=str(tokenizer or ""),
+    )
+    try:
+        tag_files(files, output, options, workers or os.cpu_count() or 1, address)
+    except (CorpusError, FileNotFoundError, ValueError) as err:
+        fail(str(err))
 
 
 @app.command("tag")
@@ -177,19 +218,56 @@ def tag_cli(
             "carries, else spaCy's rules)."
         ),
     ] = None,
+    on_error: Annotated[
+        str,
+        typer.Option(
+            "--on-error", help="A bad line (not UTF-8, an overlong token): stop, or skip it."
+        ),
+    ] = "stop",
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            help="Tag on Ray: local (alone: a Ray on this machine), auto or HOST:PORT.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="--ray: tagging actors, one CPU each (0 = this machine's CPUs).")
+    ] = 0,
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels
     each line (or each sentence); a tokenize model writes its tokens and sentences."""
     from tagger.config import SENTENCE_TASKS
     from tagger.data.inputs import is_readable
+    from tagger.data.lines import ON_ERROR
     from tagger.data.schemes import SCHEMES
     from tagger.devices import serving_device
     from tagger.predict import Predictor
-    from tagger.tag import check_format, tag_lines
+    from tagger.tag import check_format, tag_sources
 
     for path in files or []:
         if not is_readable(path):
             fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
+    if on_error not in ON_ERROR:
+        fail(f"--on-error: expected stop or skip, got {on_error!r}")
+    if ray is not None:
+        _tag_on_ray(
+            model,
+            files or [],
+            output,
+            fmt,
+            pretokenized,
+            scores,
+            split_sentences,
+            batch_size,
+            scheme,
+            int8,
+            tokenizer,
+            on_error,
+            ray,
+            workers,
+        )
+        return
     if scheme not in SCHEMES:
         fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
     if threads > 0:
@@ -205,12 +283,14 @@ def tag_cli(
         check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
         fail(str(err))
-    lines = _read_lines(list(files or []))
+    sources = _sources(list(files or []), on_error)
     with ExitStack() as stack:
         to_file = output is not None and str(output) != "-"  # `--output -` is stdout
         out = stack.enter_context(output.open("w", encoding="utf-8")) if to_file else sys.stdout
         try:
-            tag_lines(predictor, lines, out, fmt, pretokenized, scores, split_sentences, processes)
+            tag_sources(
+                predictor, sources, out, fmt, pretokenized, scores, split_sentences, processes
+            )
         except (CorpusError, ValueError) as err:
             fail(str(err))
 
@@ -286,4 +366,6 @@ register_explain(app)
 
 
 def main() -> None:
+    """The `tagger` command: `--ray` given alone means a local Ray."""
+    sys.argv[1:] = ray_flag_argv(sys.argv[1:])
     app()

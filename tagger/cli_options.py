@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -31,3 +32,17 @@ def fail(message: str) -> NoReturn:
     """Print `error: message` to stderr and exit with status 1 (no traceback)."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+RAY_ADDRESS = re.compile(r"^(local|auto|ray://.+|[^/\s]+:\d+)$")
+
+
+def ray_flag_argv(argv: list[str]) -> list[str]:
+    """`--ray` not followed by an address (local, auto, HOST:PORT, ray://...) means
+    `--ray local`: Typer options cannot take an optional value themselves."""
+    fixed = []
+    for i, arg in enumerate(argv):
+        fixed.append(arg)
+        if arg == "--ray" and (i + 1 == len(argv) or not RAY_ADDRESS.match(argv[i + 1])):
+            fixed.append("local")
+    return fixed

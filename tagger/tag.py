@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import partial
-from itertools import chain, islice
+from itertools import islice
 from typing import TextIO
 
 from tagger.backends import TorchNetwork
@@ -14,9 +14,9 @@ from tagger.formats import (
     FORMATS,
     SENTENCE_FORMATS,
     ClassifiedText,
+    SentenceWriter,
     TaggedSentence,
     write_classified,
-    write_sentences,
 )
 from tagger.parallel import ordered_map
 from tagger.predict import Predictor
@@ -33,9 +33,9 @@ def check_format(predictor: Predictor, fmt: str) -> None:
 BLOCK_LINES = 1024  # lines tagged together (and handed to one worker process)
 
 
-def tag_lines(
+def tag_sources(
     predictor: Predictor,
-    lines: Iterable[str],
+    sources: Iterable[Iterable[str]],
     out: TextIO,
     fmt: str = "conllu",
     pretokenized: bool = False,
@@ -43,9 +43,11 @@ def tag_lines(
     split_sentences: bool = False,
     processes: int = 1,
 ) -> None:
-    """Tag (or classify) every line and write the results to `out` as they come.
+    """Tag the lines of every source (an input file), in order, into one output.
 
-    With `processes` above 1, blocks of lines are tagged in forked worker processes
+    Lines are tagged in blocks of BLOCK_LINES that never span two sources, so each
+    file's results do not depend on the files around it (tagger.cluster cuts the same
+    blocks). With `processes` above 1, blocks are tagged in forked worker processes
     (one torch thread each) and written in input order.
     """
     check_format(predictor, fmt)
@@ -58,17 +60,34 @@ def tag_lines(
             f"--processes forks workers, and {predictor.device} cannot be used in a forked "
             "process: one process tags on a GPU (or use --device cpu)"
         )
-    work = partial(_tag_block, predictor, pretokenized, scores, split_sentences)
-    items = chain.from_iterable(ordered_map(work, _blocks(lines), processes))
-    config = predictor.config
-    if config.task in SENTENCE_TASKS:
-        write_classified(items, fmt, out)
-        return
-    ner = config.task == "ner"
-    tag_field = "misc" if ner else config.data.tag_field
-    if tag_field not in CONLLU_TAG_FIELDS:
-        tag_field = "misc"  # tags from a parquet/JSON column: keep them in MISC
-    write_sentences(items, fmt, out, tag_field, entities=predictor.scheme if ner else "")
+    work = partial(tag_block, predictor, pretokenized, scores, split_sentences)
+    blocks = (block for source in sources for block in _blocks(source))
+    writer = ResultWriter(predictor, fmt, out)
+    for results in ordered_map(work, blocks, processes):
+        writer.write(results)
+
+
+class ResultWriter:
+    """Writes the results of blocks of lines to one output, in `fmt`."""
+
+    def __init__(self, predictor: Predictor, fmt: str, out: TextIO) -> None:
+        config = predictor.config
+        self.sentence_model = config.task in SENTENCE_TASKS
+        self.fmt, self.out = fmt, out
+        if not self.sentence_model:
+            ner = config.task == "ner"
+            tag_field = "misc" if ner else config.data.tag_field
+            if tag_field not in CONLLU_TAG_FIELDS:
+                tag_field = "misc"  # tags from a parquet/JSON column: keep them in MISC
+            entities = predictor.scheme if ner else ""
+            self.sentences = SentenceWriter(out, fmt, tag_field, entities)
+
+    def write(self, results: list[TaggedSentence] | list[ClassifiedText]) -> None:
+        if self.sentence_model:
+            write_classified(results, self.fmt, self.out)  # type: ignore[arg-type]
+            return
+        for sentence in results:
+            self.sentences.write(sentence)  # type: ignore[arg-type]
 
 
 def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
@@ -77,7 +96,7 @@ def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
         yield block
 
 
-def _tag_block(
+def tag_block(
     predictor: Predictor, pretokenized: bool, scores: bool, split_sentences: bool, block: list[str]
 ) -> list[TaggedSentence] | list[ClassifiedText]:
     """The results of one block of lines: sentences, or labelled texts for a sentence model."""

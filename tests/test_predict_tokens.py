@@ -91,7 +91,7 @@ def test_tag_texts_uses_the_model_language(predictor: Predictor) -> None:
 
 def test_tag_lines_streams_input_and_output(predictor: Predictor) -> None:
     """Output of the first block is written before the input is read much further."""
-    from tagger.tag import BLOCK_LINES, tag_lines
+    from tagger.tag import BLOCK_LINES, tag_sources
 
     consumed = 0
     at_first_write: list[int] = []
@@ -109,7 +109,7 @@ def test_tag_lines_streams_input_and_output(predictor: Predictor) -> None:
             return super().write(text)
 
     out = Out()
-    tag_lines(predictor, lines(), out, "text")
+    tag_sources(predictor, [lines()], out, "text")
     assert at_first_write and at_first_write[0] <= 2 * BLOCK_LINES
     assert out.getvalue().count("\n") == 5 * BLOCK_LINES
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -16,16 +16,19 @@ def decoded_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     name = "<stdin>" if str(path) == STDIN else path
     with reading(path) as f:
         for number, raw in _numbered(f, name):
-            try:
-                # utf-8-sig on the first line drops a byte-order mark if there is one.
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as e:
-                raise CorpusError(
-                    name,
-                    number,
-                    f"expected UTF-8 text, got byte 0x{raw[e.start]:02x} at column {e.start + 1}",
-                ) from None
-            yield number, text.rstrip("\r\n")
+            text, problem = _decoded(raw, number)
+            if problem is not None:
+                raise CorpusError(name, number, problem)
+            yield number, text
+
+
+def _decoded(raw: bytes, number: int) -> tuple[str, str | None]:
+    """The line's text without its ending, or why it is not UTF-8."""
+    try:
+        # utf-8-sig on the first line drops a byte-order mark if there is one.
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n"), None
+    except UnicodeDecodeError as e:
+        return "", f"expected UTF-8 text, got byte 0x{raw[e.start]:02x} at column {e.start + 1}"
 
 
 def _numbered(stream: IO[bytes], path: str | Path) -> Iterator[tuple[int, bytes]]:
@@ -43,3 +46,47 @@ def _numbered(stream: IO[bytes], path: str | Path) -> Iterator[tuple[int, bytes]
             raise CorpusError(path, number + 1, f"expected {what} ({err})") from None
         number += 1
         yield number, raw
+
+
+MAX_TOKEN_CHARS = 100_000  # a "word" longer than this is garbage, not text to tag
+ON_ERROR = ("stop", "skip")
+
+
+def line_problem(text: str) -> str | None:
+    """Why a line of text to tag is refused, or None: a token of more than MAX_TOKEN_CHARS."""
+    if len(text) <= MAX_TOKEN_CHARS:
+        return None
+    longest = max((len(t) for t in text.split()), default=0)
+    if longest > MAX_TOKEN_CHARS:
+        return f"expected tokens of at most {MAX_TOKEN_CHARS:,} characters, got one of {longest:,}"
+    return None
+
+
+def checked_line(raw: bytes, number: int) -> tuple[str, str | None]:
+    """A line of an input to tag, decoded, and why it is refused (or None)."""
+    text, problem = _decoded(raw, number)
+    return text, problem or line_problem(text)
+
+
+def input_lines(
+    path: str | Path,
+    on_error: str = "stop",
+    report: Callable[[CorpusError], None] | None = None,
+) -> Iterator[tuple[int, str]]:
+    """(number, text) of every line of an input to tag. A bad line (not UTF-8, or with an
+    overlong token) raises CorpusError naming file and line, or with on_error "skip" is
+    passed to `report` and left out."""
+    if on_error not in ON_ERROR:
+        raise ValueError(f"--on-error: expected stop or skip, got {on_error!r}")
+    name = "<stdin>" if str(path) == STDIN else path
+    with reading(path) as f:
+        for number, raw in _numbered(f, name):
+            text, problem = checked_line(raw, number)
+            if problem is None:
+                yield number, text
+                continue
+            error = CorpusError(name, number, problem)
+            if on_error == "stop":
+                raise error
+            if report is not None:
+                report(error)

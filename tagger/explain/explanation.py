@@ -156,8 +156,9 @@ def _saliency(
     method: str,
     steps: int,
 ) -> torch.Tensor:
-    """(len(ids), tokens) attribution of each word to each predicted label's probability,
-    by integrated gradients ("ig") or gradient x input ("grad")."""
+    """(len(ids), tokens) attribution of each word to each predicted label's score (the
+    logit, or a CRF's emission score), by integrated gradients ("ig") or gradient x
+    input ("grad")."""
     mask, lengths = batch.mask, batch.lengths
     positions = torch.arange(len(ids), device=embedded.device)
     labels = torch.tensor(ids, device=embedded.device)
@@ -167,10 +168,12 @@ def _saliency(
         n = path.shape[0]
         many_mask, many_lengths = mask.expand(n, -1), lengths.expand(n)
         states = model.encode_embedded(path, many_mask, many_lengths)
-        probs = model.head.probabilities(model.head(states, many_mask), many_mask)
+        # The label's score before the softmax: a confident probability is flat (its
+        # gradient vanishes at p = 1), its score is not. CRF heads: the emission score.
+        scores = model.head(states, many_mask)  # (n, labels) or (n, time, labels)
         if sentence:
-            return probs[:, labels]  # (n, 1)
-        return probs[:, positions, labels]  # (n, tokens)
+            return scores[:, labels]  # (n, 1)
+        return scores[:, positions, labels]  # (n, tokens)
 
     # cuDNN's RNN has no backward in eval mode; the plain kernels give the same numbers.
     with torch.backends.cudnn.flags(enabled=False):

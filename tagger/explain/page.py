@@ -69,7 +69,7 @@ CAPTIONS = {
     "update for a GRU) and of the one that writes to it (input; reset for a GRU), for "
     "each layer and direction. A dip in the forget gate is a word that makes the LSTM "
     "drop what it carried.",
-    "saliency": "How much each input word moves the probability of each predicted label: "
+    "saliency": "How much each input word moves the score (logit) of each predicted label: "
     "integrated gradients (zero baseline, over the token features) for sentence models, "
     "gradient x input for taggers. Red lowers it, blue raises it.",
     "attention": "The attention weights of the pooling head: how much of each token's "

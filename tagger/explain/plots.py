@@ -163,8 +163,9 @@ def saliency_map(explanation: Explanation) -> bytes:
         ax.set_xticks(words)
         ax.set_xticklabels(explanation.tokens, fontsize=8)
     else:
-        bound = float(heat.abs().max()) or 1.0
-        image = ax.imshow(heat.numpy(), aspect="auto", cmap=SIGNED_COLOURS, vmin=-bound, vmax=bound)
+        # Each row on its own scale: the words that matter for each label show.
+        rows = heat / heat.abs().amax(dim=1, keepdim=True).clamp(min=1e-12)
+        image = ax.imshow(rows.numpy(), aspect="auto", cmap=SIGNED_COLOURS, vmin=-1, vmax=1)
         ax.set_xticks(words)
         ax.set_xticklabels(explanation.tokens, fontsize=7)
         ax.set_yticks(words)
@@ -178,7 +179,7 @@ def saliency_map(explanation: Explanation) -> bytes:
         ax.set_xlabel("input word", fontsize=8)
         ax.set_title(
             f"saliency ({METHOD_NAMES[explanation.saliency_method]}): each input word's "
-            "share in each predicted label",
+            "share in each predicted label's score, each row scaled to its largest",
             fontsize=9,
         )
         figure.colorbar(image, ax=ax, fraction=0.02, pad=0.01)

@@ -1,0 +1,396 @@
+"""Bulk tagging on Ray Data: blocks of lines through a pool of Predictor actors.
+
+The driver cuts every input into the blocks `tagger tag` tags (BLOCK_LINES lines, never
+spanning two files), as (file, byte offset, line count) for a regular file that every
+node can read, or with the lines themselves for stdin, pipes and compressed files.
+`Dataset.map_batches` sends one block at a time to `BlockTagger` actors, each loading the
+model once and running torch on one thread; the driver receives the results in input
+order and writes them with the writer of `tagger tag`, so the output is byte for byte
+what a local run writes. Actors that die are restarted and their blocks retried (Ray's
+`max_restarts` / `max_task_retries`); a restarted actor says so in the log.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from tagger.config import SENTENCE_TASKS
+from tagger.data.errors import CorpusError
+from tagger.data.inputs import STDIN, compression
+from tagger.data.lines import checked_line, input_lines
+from tagger.tag import BLOCK_LINES
+
+RAY_VERSIONS = ">=2.40,<3"  # the range tested; pyproject's `ray` extra pins it
+
+
+@dataclass
+class TagOptions:
+    """What each actor needs to tag a block as `tagger tag` would."""
+
+    model: str
+    fmt: str = ""  # "" = conllu, or jsonl for a sentence model
+    pretokenized: bool = False
+    scores: bool = False
+    split_sentences: bool = False
+    batch_size: int = 512
+    scheme: str = "iob2"
+    int8: bool = False
+    threads: int = 1  # torch threads per actor
+    on_error: str = "stop"
+    tokenizer: str = ""
+
+
+@dataclass
+class Block:
+    """One block of one input: where to read it, or its lines."""
+
+    file: int  # index of the input
+    name: str  # the input as the user named it, for error messages
+    first_line: int  # 1-based number of the block's first line
+    path: str = ""  # a regular file to read from `offset`, `count` lines
+    offset: int = 0
+    count: int = 0
+    lines: list[tuple[int, str]] = field(default_factory=list)  # (number, text), or empty
+
+
+def plan_blocks(
+    files: Sequence[str | Path], on_error: str, report: Callable[[CorpusError], None]
+) -> Iterator[Block]:
+    """The blocks of every input, in order. Regular uncompressed files are scanned for
+    block offsets only; other inputs are read here (bad lines raise or are reported)."""
+    for index, path in enumerate(files):
+        name = "<stdin>" if str(path) == STDIN else str(path)
+        if _regular(path) and not compression(path):
+            yield from _offsets(index, str(path))
+            continue
+        block: list[tuple[int, str]] = []
+        for number, text in input_lines(path, on_error, report):
+            block.append((number, text))
+            if len(block) == BLOCK_LINES:
+                yield Block(index, name, block[0][0], lines=block)
+                block = []
+        if block:
+            yield Block(index, name, block[0][0], lines=block)
+
+
+def _regular(path: str | Path) -> bool:
+    return str(path) != STDIN and stat.S_ISREG(os.stat(path).st_mode)
+
+
+def _offsets(index: int, path: str) -> Iterator[Block]:
+    """Blocks of BLOCK_LINES lines of a regular file, by byte offset."""
+    absolute = os.path.abspath(path)
+    with open(path, "rb") as f:
+        offset, first, count = 0, 1, 0
+        position = 0
+        for number, raw in enumerate(f, start=1):
+            count += 1
+            position += len(raw)
+            if count == BLOCK_LINES:
+                yield Block(index, path, first, absolute, offset, count)
+                offset, first, count = position, number + 1, 0
+        if count:
+            yield Block(index, path, first, absolute, offset, count)
+
+
+def block_lines(block: Block, on_error: str) -> tuple[list[tuple[int, str]], list[str]]:
+    """The block's (number, text) lines, read from its file when it holds none, and the
+    messages of the bad lines skipped (on_error "skip"; "stop" raises CorpusError)."""
+    if block.lines or not block.path:
+        return block.lines, []
+    skipped: list[str] = []
+    with open(block.path, "rb") as f:
+        f.seek(block.offset)
+        raw = [f.readline() for _ in range(block.count)]
+    lines = []
+    for number, data in enumerate(raw, start=block.first_line):
+        text, problem = checked_line(data, number)
+        if problem is None:
+            lines.append((number, text))
+            continue
+        error = CorpusError(block.name, number, problem)
+        if on_error == "stop":
+            raise error
+        skipped.append(str(error))
+    return lines, skipped
+
+
+class BlockTagger:
+    """A Ray Data actor: loads the model once, tags one block per call."""
+
+    def __init__(self, options: TagOptions) -> None:
+        import torch
+
+        from tagger.predict import Predictor
+
+        torch.set_num_threads(max(1, options.threads))
+        self.options = options
+        self.predictor = Predictor.load(
+            options.model,
+            options.batch_size,
+            options.scheme,
+            int8=options.int8,
+            device="cpu",
+            tokenizer=options.tokenizer or None,
+        )
+        import ray
+
+        # Ray started this actor again after its process died: the driver says so.
+        self.restarted = bool(ray.get_runtime_context().was_current_actor_reconstructed)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        from tagger.tag import tag_block
+
+        out: dict[str, list] = {
+            "file": [],
+            "first_line": [],
+            "results": [],
+            "skipped": [],
+            "error": [],
+            "restarted": [],
+        }
+        o = self.options
+        for data in batch["block"]:
+            block: Block = pickle.loads(data)
+            results: Any = []
+            error, skipped = "", []
+            try:
+                lines, skipped = block_lines(block, o.on_error)
+                texts = [text for _, text in lines]
+                results = tag_block(
+                    self.predictor, o.pretokenized, o.scores, o.split_sentences, texts
+                )
+            except CorpusError as err:
+                error = str(err)
+            out["file"].append(block.file)
+            out["first_line"].append(block.first_line)
+            out["results"].append(pickle.dumps(results))
+            out["skipped"].append(pickle.dumps(skipped))
+            out["error"].append(error)
+            out["restarted"].append(self.restarted)
+        return out
+
+
+def connect(address: str, num_cpus: int | None = None) -> None:
+    """ray.init for `--ray ADDRESS`: "local" starts Ray in this process's machine (all
+    cores, or num_cpus), "auto" or HOST:PORT joins a running cluster."""
+    import logging
+
+    import ray
+
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # tagger reports what matters
+    if ray.is_initialized():
+        return
+    quiet = {"log_to_driver": True, "include_dashboard": False, "configure_logging": False}
+    if address in ("", "local"):
+        ray.init(num_cpus=num_cpus, **quiet)
+    else:
+        ray.init(address=address, **quiet)
+
+
+def tag_blocks(
+    blocks: Sequence[Block],
+    options: TagOptions,
+    workers: int,
+    report: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+) -> Iterator[tuple[int, list, list[str]]]:
+    """(file, results, skipped messages) of every block, in input order, tagged by
+    `workers` actors of one CPU each; a bad line under "stop" raises its CorpusError.
+    A block tagged by an actor that Ray restarted is reported (it was retried)."""
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    items = [{"block": pickle.dumps(block)} for block in blocks]
+    dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
+    tagged = dataset.map_batches(
+        BlockTagger,
+        fn_constructor_args=(options,),
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=1,
+        max_restarts=-1,  # a killed actor is started again ...
+        max_task_retries=-1,  # ... and the block it held is retried
+    )
+    restarted = False
+    for row in tagged.iter_rows():
+        if row["error"]:
+            raise CorpusError(*_parts(row["error"]))
+        if row["restarted"] and not restarted:
+            restarted = True
+            report(
+                f"tagger: a tagging actor died and Ray restarted it; the blocks it held were "
+                f"retried (first retried block: line {row['first_line']} of {_name(blocks, row)})"
+            )
+        yield int(row["file"]), pickle.loads(row["results"]), pickle.loads(row["skipped"])
+
+
+def _name(blocks: Sequence[Block], row: dict) -> str:
+    return next(b.name for b in blocks if b.file == int(row["file"]))
+
+
+def _parts(message: str) -> tuple[str, int | None, str]:
+    """CorpusError's (path, line, detail) back from its message `path:line: detail`."""
+    where, _, detail = message.partition(": ")
+    path, _, line = where.rpartition(":")
+    if line.isdigit():
+        return path, int(line), detail
+    return where, None, detail
+
+
+SUFFIXES = {"conllu": ".conllu", "conll": ".conll", "jsonl": ".jsonl", "text": ".txt"}
+
+
+def output_names(files: Sequence[str | Path], folder: Path, fmt: str) -> list[Path]:
+    """One output per input in `folder`: the input's name with the format's suffix
+    (`a.txt.gz` -> `a.conllu`, stdin -> `stdin.conllu`); two inputs of one name fail."""
+    names = []
+    for path in files:
+        stem = "stdin" if str(path) == STDIN else Path(path).name
+        if compression(stem):
+            stem = Path(stem).with_suffix("").name
+        names.append(folder / (Path(stem).stem + SUFFIXES[fmt]))
+    seen: dict[Path, str] = {}
+    for path, name in zip(files, names, strict=True):
+        if name in seen:
+            raise ValueError(
+                f"--output {folder}: {seen[name]} and {path} would both write {name.name}"
+            )
+        seen[name] = str(path)
+    return names
+
+
+def tag_files(
+    files: Sequence[str | Path],
+    output: Path | None,
+    options: TagOptions,
+    workers: int,
+    address: str = "local",
+    report: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+) -> list[Path]:
+    """`tagger tag --ray`: tag the files on Ray and write the results in input order to
+    stdout (no output, or `-`), one file, or one file per input in the folder `output`
+    (an existing folder, or a name ending in /). Files are written beside their final
+    name and renamed into place when complete; a job that stops writes nothing."""
+    from tagger.predict import Predictor
+    from tagger.tag import ResultWriter, check_format
+
+    files = list(files) or [STDIN]
+    predictor = Predictor.load(options.model, options.batch_size, options.scheme)
+    if not options.fmt:  # tagger tag's default
+        sentence_model = predictor.config.task in SENTENCE_TASKS
+        options = replace(options, fmt="jsonl" if sentence_model else "conllu")
+    check_format(predictor, options.fmt)
+    to_folder = output is not None and (output.is_dir() or str(output).endswith(os.sep))
+    targets: list[Path] = []
+    if to_folder:
+        assert output is not None
+        output.mkdir(parents=True, exist_ok=True)
+        targets = output_names(files, output, options.fmt)
+    elif output is not None and str(output) != "-":
+        targets = [output]
+    skipped: list[str] = []
+
+    def note(error: CorpusError) -> None:
+        skipped.append(str(error))
+        report(f"skipped {error}")
+
+    blocks = list(plan_blocks(files, options.on_error, note))
+    connect(address, num_cpus=None)
+    streams: list[TextIO] = []
+    temps = [t.with_name(f".{t.name}.part") for t in targets]
+    try:
+        streams = [open(t, "w", encoding="utf-8") for t in temps]
+        writers = [ResultWriter(predictor, options.fmt, s) for s in streams] or [
+            ResultWriter(predictor, options.fmt, sys.stdout)
+        ]
+        for file, results, skipped_here in tag_blocks(blocks, options, workers, report):
+            for message in skipped_here:
+                report(f"skipped {message}")
+            skipped += skipped_here
+            writers[file if to_folder else 0].write(results)
+        for stream in streams:
+            stream.close()
+        for temp, target in zip(temps, targets, strict=True):
+            os.replace(temp, target)
+    finally:
+        for stream in streams:
+            stream.close()
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+    if skipped:
+        report(f"skipped {len(skipped)} bad line(s) (--on-error skip)")
+    return targets
+
+
+class RowTagger:
+    """A Ray Data actor for tag_dataset: the model loaded once, a batch of rows per call."""
+
+    def __init__(self, model: str, column: str, options: TagOptions) -> None:
+        import torch
+
+        from tagger.predict import Predictor
+
+        torch.set_num_threads(max(1, options.threads))
+        self.column = column
+        self.predictor = Predictor.load(
+            model, options.batch_size, options.scheme, int8=options.int8, device="cpu"
+        )
+        self.pretokenized = options.pretokenized
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        texts = [str(t) for t in batch[self.column]]
+        if self.predictor.config.task in SENTENCE_TASKS:
+            found = list(self.predictor.classify_texts(texts, pretokenized=self.pretokenized))
+            by_text = iter(found)  # classify_texts leaves out blank texts
+            labels, probs = [], []
+            for text in texts:
+                item = next(by_text) if text.strip() else None
+                labels.append(item.label if item else "")
+                probs.append(item.probs if item else {})
+            batch["label"], batch["probs"] = labels, probs
+            return batch
+        tokens, tags = [], []
+        for text in texts:
+            if self.pretokenized:
+                sentences = list(self.predictor.tag_tokens([text.split()]))
+            else:
+                sentences = list(self.predictor.tag_texts([text]))
+            tokens.append([t for s in sentences for t in s.tokens])
+            tags.append([t for s in sentences for t in s.tags])
+        batch["tokens"], batch["tags"] = tokens, tags
+        return batch
+
+
+def tag_dataset(
+    dataset: Any,
+    model: str | Path,
+    column: str = "text",
+    workers: int = 2,
+    batch_size: int = 256,
+    int8: bool = False,
+    pretokenized: bool = False,
+) -> Any:
+    """A Ray Dataset with the tags beside every row: `tokens` and `tags` (taggers; the
+    sentences of a row's text joined) or `label` and `probs` (sentence models), computed
+    lazily by `workers` actors that each load the model once."""
+    import ray.data
+
+    options = TagOptions(model=str(model), int8=int8, pretokenized=pretokenized)
+    return dataset.map_batches(
+        RowTagger,
+        fn_constructor_args=(str(model), column, options),
+        batch_size=batch_size,
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=1,
+        max_restarts=-1,
+        max_task_retries=-1,
+    )
