@@ -64,11 +64,11 @@ def steady_rates(model: str, text: Path, passes: int) -> list[dict]:
     for number in range(passes):
         for workers in (1, 2):
             first, words = 0.0, 0
-            for index, (_, results, _) in enumerate(tag_blocks(blocks, options, workers)):
+            for index, done in enumerate(tag_blocks(blocks, options, workers)):
                 if index == 0:
                     first = time.perf_counter()
                 else:
-                    words += sum(len(s.tokens) for s in results)
+                    words += sum(len(s.tokens) for s in done.results)
             seconds = time.perf_counter() - first
             row = {"pass": number + 1, "workers": workers, "words_after_first_block": words}
             row.update(seconds=seconds, words_per_s=words / seconds)

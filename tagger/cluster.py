@@ -60,6 +60,16 @@ class Block:
     lines: list[tuple[int, str]] = field(default_factory=list)  # (number, text), or empty
 
 
+@dataclass
+class BlockResult:
+    """What an actor made of one block."""
+
+    file: int  # index of the input
+    results: list  # TaggedSentence or ClassifiedText, as `tag_block` gives them
+    skipped: list[str]  # messages of the bad lines left out (--on-error skip)
+    pid: int  # the actor process that tagged it
+
+
 def plan_blocks(
     files: Sequence[str | Path], on_error: str, report: Callable[[CorpusError], None]
 ) -> Iterator[Block]:
@@ -144,6 +154,8 @@ class BlockTagger:
 
         # Ray started this actor again after its process died: the driver says so.
         self.restarted = bool(ray.get_runtime_context().was_current_actor_reconstructed)
+        if self.restarted:
+            print(f"tagger: a tagging actor was restarted (pid {os.getpid()})", file=sys.stderr)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         from tagger.tag import tag_block
@@ -155,6 +167,7 @@ class BlockTagger:
             "skipped": [],
             "error": [],
             "restarted": [],
+            "pid": [],
         }
         o = self.options
         for data in batch["block"]:
@@ -175,6 +188,7 @@ class BlockTagger:
             out["skipped"].append(pickle.dumps(skipped))
             out["error"].append(error)
             out["restarted"].append(self.restarted)
+            out["pid"].append(os.getpid())
         return out
 
 
@@ -200,8 +214,8 @@ def tag_blocks(
     options: TagOptions,
     workers: int,
     report: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
-) -> Iterator[tuple[int, list, list[str]]]:
-    """(file, results, skipped messages) of every block, in input order, tagged by
+) -> Iterator[BlockResult]:
+    """The results of every block, in input order, tagged by
     `workers` actors of one CPU each; a bad line under "stop" raises its CorpusError.
     A block tagged by an actor that Ray restarted is reported (it was retried)."""
     import ray.data
@@ -230,7 +244,12 @@ def tag_blocks(
                 f"tagger: a tagging actor died and Ray restarted it; the blocks it held were "
                 f"retried (first retried block: line {row['first_line']} of {_name(blocks, row)})"
             )
-        yield int(row["file"]), pickle.loads(row["results"]), pickle.loads(row["skipped"])
+        yield BlockResult(
+            int(row["file"]),
+            pickle.loads(row["results"]),
+            pickle.loads(row["skipped"]),
+            int(row["pid"]),
+        )
 
 
 def _name(blocks: Sequence[Block], row: dict) -> str:
@@ -312,11 +331,11 @@ def tag_files(
         writers = [ResultWriter(predictor, options.fmt, s) for s in streams] or [
             ResultWriter(predictor, options.fmt, sys.stdout)
         ]
-        for file, results, skipped_here in tag_blocks(blocks, options, workers, report):
-            for message in skipped_here:
+        for done in tag_blocks(blocks, options, workers, report):
+            for message in done.skipped:
                 report(f"skipped {message}")
-            skipped += skipped_here
-            writers[file if to_folder else 0].write(results)
+            skipped += done.skipped
+            writers[done.file if to_folder else 0].write(done.results)
         for stream in streams:
             stream.close()
         for temp, target in zip(temps, targets, strict=True):
