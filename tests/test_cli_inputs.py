@@ -101,3 +101,16 @@ def test_bad_stdin_names_stdin_and_missing_inputs_are_clear(model: Path, tmp_pat
     assert result.exit_code == 1 and "expected a file, a named pipe" in result.stderr
     result = RUNNER.invoke(app, ["tag", str(model), "-"], input=b"ok\n\xff\n")
     assert result.exit_code == 1 and "<stdin>:2: expected UTF-8" in result.stderr
+
+
+def test_a_long_line_and_a_long_token_keep_every_token(model: Path, tmp_path: Path) -> None:
+    """A 1.2 MB line (past spaCy's 1,000,000-character max_length) holding a 10,000-
+    character token, zero-width joiners, right-to-left text and combining marks."""
+    odd = ["x" * 10_000, "a\u200db", "שלום", "e\u0301", "😀", "\u202etxet"]
+    words = ["The", "dog", "sees", "a", "cat", "."] * 50_000 + odd
+    path = tmp_path / "long.txt"
+    path.write_text(" ".join(words) + "\r\n", encoding="utf-8")
+    out = tag(model, path, "--threads", "1")
+    tokens = [pair.rsplit("/", 1)[0] for line in out.splitlines() for pair in line.split(" ")]
+    assert "".join(tokens) == "".join(words)
+    assert len(path.read_bytes()) > 1_000_000
