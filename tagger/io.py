@@ -80,26 +80,66 @@ def _write_files(folder: Path, artifact: Artifact) -> None:
 
 
 def read_artifact(path: str | Path) -> Artifact:
-    """Read an artifact folder written by write_artifact (never unpickles anything)."""
+    """Read an artifact folder written by write_artifact (never unpickles anything).
+
+    A folder from an unknown source fails with a ValueError naming the file and what
+    was expected: a file that is a link out of the folder, JSON that does not parse or
+    has the wrong types, weights that are not safetensors or do not fit the config.
+    """
     path = Path(path)
     missing = [name for name in ARTIFACT_FILES if not (path / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{path}: not a tagger model folder (missing {', '.join(missing)})")
-    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    root = path.resolve()
+    for name in ARTIFACT_FILES:
+        if not (path / name).resolve().is_relative_to(root):
+            raise ValueError(
+                f"{path / name}: expected a file inside the model folder, not a link out"
+            )
+    meta = _read_json(path / "meta.json", dict)
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(
             f"{path}: model format version {version}, this tagger reads {FORMAT_VERSION}"
         )
-    config = config_from_dict(json.loads((path / "config.json").read_text(encoding="utf-8")))
-    vocabs = Vocabs.from_json(json.loads((path / "vocab.json").read_text(encoding="utf-8")))
-    state = load_file(str(path / "model.safetensors"))
+    try:
+        config = config_from_dict(_read_json(path / "config.json", dict))
+    except ValueError as err:
+        raise ValueError(f"{path / 'config.json'}: {err}") from None
+    try:
+        vocabs = Vocabs.from_json(_read_json(path / "vocab.json", dict))
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise ValueError(f"{path / 'vocab.json'}: expected the vocabularies ({err!r})") from None
+    try:
+        state = load_file(str(path / "model.safetensors"))
+    except Exception as err:  # safetensors' own error type: the header or the data is wrong
+        raise ValueError(
+            f"{path / 'model.safetensors'}: expected safetensors weights ({err})"
+        ) from None
     sentence_level = config.task in SENTENCE_TASKS
-    model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level)
-    model.load_state_dict(state)
+    try:
+        model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level)
+        model.load_state_dict(state)
+    except (RuntimeError, ValueError) as err:
+        first = str(err).strip().splitlines()[0]
+        raise ValueError(
+            f"{path / 'model.safetensors'}: expected the weights of the model config.json "
+            f"and vocab.json describe ({first})"
+        ) from None
     model.eval()
     tokenizer = read_tokenizer(path / TOKENIZER_DIR) if (path / TOKENIZER_DIR).is_dir() else None
     return Artifact(config=config, vocabs=vocabs, model=model, meta=meta, tokenizer=tokenizer)
+
+
+def _read_json(path: Path, kind: type) -> Any:
+    """A JSON file of the expected top-level type; anything else is a clear ValueError."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: expected JSON ({err})") from None
+    if not isinstance(found, kind):
+        raise ValueError(f"{path}: expected a JSON {kind.__name__}, got {type(found).__name__}")
+    return found
 
 
 def read_tokenizer(path: str | Path) -> Artifact:
