@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import datasets
@@ -9,6 +10,7 @@ from datasets import ClassLabel, Dataset, Value
 
 from tagger.data.dataset import token_dataset
 from tagger.data.errors import CorpusError
+from tagger.data.lines import decoded_lines
 
 FILE_BUILDERS = {".parquet": "parquet", ".json": "json", ".jsonl": "json"}
 
@@ -30,6 +32,8 @@ def load_hf_or_file(
     for row, (words, labels) in enumerate(zip(tokens, tags, strict=True)):
         if words is None or labels is None:
             raise CorpusError(source, row + 1, "expected tokens and tags, got null")
+        if isinstance(words, str) or isinstance(labels, str):
+            raise CorpusError(source, row + 1, "expected lists of tokens and tags, got a string")
         if len(words) != len(labels):
             raise CorpusError(
                 source,
@@ -66,7 +70,31 @@ def load_raw(source: str, split: str) -> Dataset:
         )
     if not path.is_file():
         raise CorpusError(source, None, "file not found")
-    return datasets.load_dataset(builder, data_files=str(path), split="train")
+    try:
+        return datasets.load_dataset(builder, data_files=str(path), split="train")
+    except Exception as err:  # pyarrow and datasets raise their own types for bad files
+        raise _file_error(source, builder, err) from None
+
+
+def _file_error(source: str, builder: str, err: Exception) -> CorpusError:
+    """A readable error for a JSON or parquet file datasets could not read: for JSON
+    lines, the first line that is not a JSON object."""
+    if builder == "json":
+        for number, line in decoded_lines(source):
+            if not line.strip():
+                continue
+            try:
+                if not isinstance(json.loads(line), dict):
+                    return CorpusError(source, number, "expected a JSON object per line")
+            except json.JSONDecodeError as bad:
+                return CorpusError(source, number, f"expected a JSON object per line ({bad.msg})")
+        return CorpusError(source, None, f"expected JSON records ({_first_line(err)})")
+    return CorpusError(source, None, f"expected a {builder} file ({_first_line(err)})")
+
+
+def _first_line(err: Exception) -> str:
+    cause = err.__cause__ or err
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
 
 
 def _integer_tags(source: str, tokens: list[list[str]], tags: list[list[int]]) -> Dataset:
