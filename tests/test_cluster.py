@@ -71,10 +71,12 @@ def test_ray_output_is_byte_identical_to_a_local_run(model: Path, tmp_path: Path
 
 
 def test_a_killed_actor_is_restarted_and_nothing_is_lost(
-    model: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    model: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    block = 200  # the driver cuts the blocks: smaller ones keep this test short
+    monkeypatch.setattr("tagger.cluster.BLOCK_LINES", block)
     big = tmp_path / "big.txt"
-    big.write_text("\n".join(LINES * (BLOCK_LINES * 2)) + "\n", encoding="utf-8")  # 6 blocks
+    big.write_text("\n".join(LINES * (block * 2)) + "\n", encoding="utf-8")  # 6 blocks
     options = TagOptions(model=str(model), fmt="text")
     blocks = list(plan_blocks([big], "stop", print))
     assert len(blocks) == 6
@@ -90,8 +92,8 @@ def test_a_killed_actor_is_restarted_and_nothing_is_lost(
     predictor = Predictor.load(model)
     lines = big.read_text(encoding="utf-8").splitlines()
     expected = [
-        tag_block(predictor, False, False, False, lines[i : i + BLOCK_LINES])
-        for i in range(0, len(lines), BLOCK_LINES)
+        tag_block(predictor, False, False, False, lines[i : i + block])
+        for i in range(0, len(lines), block)
     ]
     assert found == expected
     # Ray logs the retry (from the raylet, forwarded to this process's stderr a moment later).
