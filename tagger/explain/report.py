@@ -102,8 +102,8 @@ def model_card(predictor: Predictor, model: Path, corpus: str, split: str, score
             ("trained on", html.escape(config["data"]["corpus"] or config["data"]["train"])),
             (
                 "training",
-                f"{seconds / 60:.1f} minutes, best epoch {meta.get('best_epoch', '?')} of "
-                f"{meta.get('epoch', '?')}, dev score {100 * float(meta.get('dev_score', 0)):.2f}, "
+                f"{seconds / 60:.1f} minutes to its best epoch {meta.get('best_epoch', '?')}"
+                f"{_epochs_run(model)}, dev score {100 * float(meta.get('dev_score', 0)):.2f}, "
                 + html.escape(f"{meta.get('device', '')} {meta.get('precision', '')}"),
             ),
             ("evaluated on", html.escape(f"{corpus} {split}")),
@@ -111,6 +111,13 @@ def model_card(predictor: Predictor, model: Path, corpus: str, split: str, score
             ("versions", html.escape(versions)),
         ]
     )
+
+
+def _epochs_run(model: Path) -> str:
+    """ ", of N epochs run" from the training log, when the folder kept it."""
+    log = model / LOG
+    rows = read_log(log) if log.is_file() else []
+    return f" of {len(rows)} epochs run" if rows else ""
 
 
 def training_section(model: Path) -> str:
