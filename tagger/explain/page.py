@@ -71,7 +71,7 @@ CAPTIONS = {
     "drop what it carried.",
     "saliency": "How much each input word moves the score (logit) of each predicted label: "
     "integrated gradients (zero baseline, over the token features) for sentence models, "
-    "gradient x input for taggers. Red lowers it, blue raises it.",
+    "gradient x input for taggers. Red raises it, blue lowers it.",
     "attention": "The attention weights of the pooling head: how much of each token's "
     "state goes into the sentence vector.",
     "gates": "Every gate (in [0, 1]), the candidate, the cell and the hidden state (signed) "

@@ -153,7 +153,7 @@ def saliency_map(explanation: Explanation) -> bytes:
     words = list(range(len(explanation.tokens)))
     if heat.shape[0] == 1:
         values = heat[0].tolist()
-        ax.bar(words, values, color=["#c0392b" if v < 0 else "#2471a3" for v in values])
+        ax.bar(words, values, color=["#2471a3" if v < 0 else "#c0392b" for v in values])
         ax.axhline(0, color="black", linewidth=0.5)
         ax.set_title(
             f"saliency for {explanation.labels[0]} ({explanation.probs[0]:.2f}): "
