@@ -151,8 +151,6 @@ def _tag_on_ray(
     workers: int,
 ) -> None:
     """`tag --ray`: the same output through tagger.cluster's Ray actors."""
-    import os
-
     from tagger.cluster import TagOptions, tag_files
 
     options = TagOptions(
@@ -168,7 +166,7 @@ def _tag_on_ray(
         tokenizer=str(tokenizer or ""),
     )
     try:
-        tag_files(files, output, options, workers or os.cpu_count() or 1, address)
+        tag_files(files, output, options, workers, address)
     except (CorpusError, FileNotFoundError, ValueError) as err:
         fail(str(err))
 
@@ -232,7 +230,10 @@ def tag_cli(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option(help="--ray: tagging actors, one CPU each (0 = this machine's CPUs).")
+        int,
+        typer.Option(
+            help="--ray: tagging actors, one CPU each (0 = every CPU of the Ray cluster)."
+        ),
     ] = 0,
 ) -> None:
     """Tag raw text (or pre-tokenized lines) from FILES or stdin; a sentence model labels

@@ -324,6 +324,10 @@ def tag_files(
 
     blocks = list(plan_blocks(files, options.on_error, note))
     connect(address, num_cpus=None)
+    if workers <= 0:  # every CPU of the cluster
+        import ray
+
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
     streams: list[TextIO] = []
     temps = [t.with_name(f".{t.name}.part") for t in targets]
     try:
