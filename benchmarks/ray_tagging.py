@@ -109,7 +109,7 @@ def main() -> None:
                 }
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    steady = steady_rates(args.model, text, args.passes)
+        steady = steady_rates(args.model, text, args.passes)
     medians = {
         w: statistics.median(r["words_per_s"] for r in rows if r["workers"] == w) for w in (1, 2)
     }
