@@ -194,16 +194,10 @@ def load_evaluation(
     return dataset, scheme
 
 
-def evaluate_corpus(
-    predictor: Any,
-    corpus: str,
-    split: str = "test",
-    fmt: str = "",
-    columns: str = "",
-    data_dir: Path | None = None,
-) -> dict[str, Any]:
-    """Scores of `predictor` on a catalog corpus, an hf: id or a file (what `evaluate` runs)."""
-    return evaluate(predictor, *load_evaluation(predictor, corpus, split, fmt, columns, data_dir))
+def evaluate_corpus(predictor: Any, corpus: str, split: str = "test", **options: Any) -> dict:
+    """Scores of `predictor` on a catalog corpus, an hf: id or a file (what `evaluate` runs);
+    `options` are load_evaluation's fmt, columns and data_dir."""
+    return evaluate(predictor, *load_evaluation(predictor, corpus, split, **options))
 
 
 def format_report(scores: dict[str, Any]) -> str:

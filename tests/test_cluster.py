@@ -74,7 +74,7 @@ def test_a_killed_actor_is_restarted_and_nothing_is_lost(
     model: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     block = 200  # the driver cuts the blocks: smaller ones keep this test short
-    monkeypatch.setattr("tagger.cluster.BLOCK_LINES", block)
+    monkeypatch.setattr("tagger.cluster.blocks.BLOCK_LINES", block)
     big = tmp_path / "big.txt"
     big.write_text("\n".join(LINES * (block * 2)) + "\n", encoding="utf-8")  # 6 blocks
     options = TagOptions(model=str(model), fmt="text")

@@ -1,0 +1,74 @@
+"""tag_dataset: the tags beside every row of a user's Ray Dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tagger.cluster.blocks import TagOptions
+from tagger.config import SENTENCE_TASKS
+
+
+class RowTagger:
+    """A Ray Data actor for tag_dataset: the model loaded once, a batch of rows per call."""
+
+    def __init__(self, model: str, column: str, options: TagOptions) -> None:
+        import torch
+
+        from tagger.predict import Predictor
+
+        torch.set_num_threads(max(1, options.threads))
+        self.column = column
+        self.predictor = Predictor.load(
+            model, options.batch_size, options.scheme, int8=options.int8, device="cpu"
+        )
+        self.pretokenized = options.pretokenized
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        texts = [str(t) for t in batch[self.column]]
+        if self.predictor.config.task in SENTENCE_TASKS:
+            found = list(self.predictor.classify_texts(texts, pretokenized=self.pretokenized))
+            by_text = iter(found)  # classify_texts leaves out blank texts
+            labels, probs = [], []
+            for text in texts:
+                item = next(by_text) if text.strip() else None
+                labels.append(item.label if item else "")
+                probs.append(item.probs if item else {})
+            batch["label"], batch["probs"] = labels, probs
+            return batch
+        tokens, tags = [], []
+        for text in texts:
+            if self.pretokenized:
+                sentences = list(self.predictor.tag_tokens([text.split()]))
+            else:
+                sentences = list(self.predictor.tag_texts([text]))
+            tokens.append([t for s in sentences for t in s.tokens])
+            tags.append([t for s in sentences for t in s.tags])
+        batch["tokens"], batch["tags"] = tokens, tags
+        return batch
+
+
+def tag_dataset(
+    dataset: Any,
+    model: str | Path,
+    column: str = "text",
+    workers: int = 2,
+    batch_size: int = 256,
+    int8: bool = False,
+    pretokenized: bool = False,
+) -> Any:
+    """A Ray Dataset with the tags beside every row: `tokens` and `tags` (taggers; the
+    sentences of a row's text joined) or `label` and `probs` (sentence models), computed
+    lazily by `workers` actors that each load the model once."""
+    import ray.data
+
+    options = TagOptions(model=str(model), int8=int8, pretokenized=pretokenized)
+    return dataset.map_batches(
+        RowTagger,
+        fn_constructor_args=(str(model), column, options),
+        batch_size=batch_size,
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=1,
+        max_restarts=-1,
+        max_task_retries=-1,
+    )

@@ -1,0 +1,103 @@
+"""`tagger tag --ray`: inputs planned into blocks, results written per output in input order."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from tagger.cluster.blocks import TagOptions, connect, plan_blocks, tag_blocks
+from tagger.config import SENTENCE_TASKS
+from tagger.data.errors import CorpusError
+from tagger.data.inputs import STDIN, compression
+
+SUFFIXES = {"conllu": ".conllu", "conll": ".conll", "jsonl": ".jsonl", "text": ".txt"}
+
+
+def output_names(files: Sequence[str | Path], folder: Path, fmt: str) -> list[Path]:
+    """One output per input in `folder`: the input's name with the format's suffix
+    (`a.txt.gz` -> `a.conllu`, stdin -> `stdin.conllu`); two inputs of one name fail."""
+    names = []
+    for path in files:
+        stem = "stdin" if str(path) == STDIN else Path(path).name
+        if compression(stem):
+            stem = Path(stem).with_suffix("").name
+        names.append(folder / (Path(stem).stem + SUFFIXES[fmt]))
+    seen: dict[Path, str] = {}
+    for path, name in zip(files, names, strict=True):
+        if name in seen:
+            raise ValueError(
+                f"--output {folder}: {seen[name]} and {path} would both write {name.name}"
+            )
+        seen[name] = str(path)
+    return names
+
+
+def tag_files(
+    files: Sequence[str | Path],
+    output: Path | None,
+    options: TagOptions,
+    workers: int,
+    address: str = "local",
+    report: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+) -> list[Path]:
+    """`tagger tag --ray`: tag the files on Ray and write the results in input order to
+    stdout (no output, or `-`), one file, or one file per input in the folder `output`
+    (an existing folder, or a name ending in /). Files are written beside their final
+    name and renamed into place when complete; a job that stops writes nothing."""
+    from tagger.predict import Predictor
+    from tagger.tag import ResultWriter, check_format
+
+    files = list(files) or [STDIN]
+    predictor = Predictor.load(options.model, options.batch_size, options.scheme)
+    if not options.fmt:  # tagger tag's default
+        sentence_model = predictor.config.task in SENTENCE_TASKS
+        options = replace(options, fmt="jsonl" if sentence_model else "conllu")
+    check_format(predictor, options.fmt)
+    to_folder = output is not None and (output.is_dir() or str(output).endswith(os.sep))
+    targets: list[Path] = []
+    if to_folder:
+        assert output is not None
+        output.mkdir(parents=True, exist_ok=True)
+        targets = output_names(files, output, options.fmt)
+    elif output is not None and str(output) != "-":
+        targets = [output]
+    skipped: list[str] = []
+
+    def note(error: CorpusError) -> None:
+        skipped.append(str(error))
+        report(f"skipped {error}")
+
+    blocks = list(plan_blocks(files, options.on_error, note))
+    connect(address, num_cpus=None)
+    if workers <= 0:  # every CPU of the cluster
+        import ray
+
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    streams: list[TextIO] = []
+    temps = [t.with_name(f".{t.name}.part") for t in targets]
+    try:
+        streams = [open(t, "w", encoding="utf-8") for t in temps]
+        writers = [ResultWriter(predictor, options.fmt, s) for s in streams] or [
+            ResultWriter(predictor, options.fmt, sys.stdout)
+        ]
+        for done in tag_blocks(blocks, options, workers, report):
+            for message in done.skipped:
+                report(f"skipped {message}")
+            skipped += done.skipped
+            writers[done.file if to_folder else 0].write(done.results)
+        for stream in streams:
+            stream.close()
+        for temp, target in zip(temps, targets, strict=True):
+            os.replace(temp, target)
+    finally:
+        for stream in streams:
+            stream.close()
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+    if skipped:
+        report(f"skipped {len(skipped)} bad line(s) (--on-error skip)")
+    return targets
