@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from tagger.cli_options import Backend, DataDir, Device, Int8, OnnxFile, fail, ray_flag_argv
 from tagger.data.errors import CorpusError
 from tagger.explain.cli import register as register_explain
-
-if TYPE_CHECKING:  # the CLI imports torch only inside commands
-    from tagger.predict import Predictor
 
 app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
 corpora_app = typer.Typer(help="The corpus catalog.", no_args_is_help=True)
@@ -81,7 +78,12 @@ def evaluate_cli(
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.devices import serving_device
-    from tagger.evaluate import format_report, predictions, score_predictions
+    from tagger.evaluate import (
+        format_report,
+        load_evaluation,
+        predictions,
+        score_predictions,
+    )
     from tagger.explain.evaluation import write_evaluation_plots
     from tagger.predict import Predictor
 
@@ -93,7 +95,7 @@ def evaluate_cli(
             onnx_path=onnx,
             device=serving_device(device, backend, int8),
         )
-        dataset, scheme = _evaluation_data(predictor, corpus, split, fmt, columns, data_dir)
+        dataset, scheme = load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
         gold, predicted, tokens = predictions(predictor, dataset, scheme)
         scores = score_predictions(predictor, gold, predicted, tokens)
         if plots is not None:
@@ -102,73 +104,6 @@ def evaluate_cli(
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
         fail(str(err))
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
-
-
-def _evaluation_data(
-    predictor: Predictor, corpus: str, split: str, fmt: str, columns: str, data_dir: Path | None
-) -> tuple:
-    """evaluate's dataset and scheme; stdin (`-`), a pipe or /dev/fd/N is first copied to
-    a temporary file, and errors name the input as it was given."""
-    from tagger.data.inputs import is_readable, spooled
-    from tagger.evaluate import load_evaluation
-
-    if not (corpus == "-" or (is_readable(corpus) and not Path(corpus).is_file())):
-        return load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
-    with spooled(corpus) as copy:
-        try:
-            return load_evaluation(predictor, str(copy), split, fmt, columns, data_dir)
-        except CorpusError as err:
-            name = "<stdin>" if corpus == "-" else corpus
-            raise CorpusError(name, err.line, err.detail) from None
-
-
-def _sources(files: list[Path], on_error: str = "stop") -> Iterator[Iterator[str]]:
-    """The lines of every file (`-` or no file at all: stdin), streamed and decompressed,
-    one iterator per file; a bad line names file and line, or is skipped and reported."""
-    from tagger.data.lines import input_lines
-
-    def report(error: CorpusError) -> None:
-        typer.echo(f"skipped {error}", err=True)
-
-    for path in files or [Path("-")]:
-        yield (line for _, line in input_lines(path, on_error, report))
-
-
-def _tag_on_ray(
-    model: Path,
-    files: list[Path],
-    output: Path | None,
-    fmt: str,
-    pretokenized: bool,
-    scores: bool,
-    split_sentences: bool,
-    batch_size: int,
-    scheme: str,
-    int8: bool,
-    tokenizer: Path | None,
-    on_error: str,
-    address: str,
-    workers: int,
-) -> None:
-    """`tag --ray`: the same output through tagger.cluster's Ray actors."""
-    from tagger.cluster import TagOptions, tag_files
-
-    options = TagOptions(
-        model=str(model),
-        fmt=fmt,
-        pretokenized=pretokenized,
-        scores=scores,
-        split_sentences=split_sentences,
-        batch_size=batch_size,
-        scheme=scheme,
-        int8=int8,
-        on_error=on_error,
-        tokenizer=str(tokenizer or ""),
-    )
-    try:
-        tag_files(files, output, options, workers, address)
-    except (CorpusError, FileNotFoundError, ValueError) as err:
-        fail(str(err))
 
 
 @app.command("tag")
@@ -240,7 +175,7 @@ def tag_cli(
     each line (or each sentence); a tokenize model writes its tokens and sentences."""
     from tagger.config import SENTENCE_TASKS
     from tagger.data.inputs import is_readable
-    from tagger.data.lines import ON_ERROR
+    from tagger.data.lines import ON_ERROR, file_sources
     from tagger.data.schemes import SCHEMES
     from tagger.devices import serving_device
     from tagger.predict import Predictor
@@ -251,23 +186,25 @@ def tag_cli(
             fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
     if on_error not in ON_ERROR:
         fail(f"--on-error: expected stop or skip, got {on_error!r}")
-    if ray is not None:
-        _tag_on_ray(
-            model,
-            files or [],
-            output,
-            fmt,
-            pretokenized,
-            scores,
-            split_sentences,
-            batch_size,
-            scheme,
-            int8,
-            tokenizer,
-            on_error,
-            ray,
-            workers,
+    if ray is not None:  # the same output through tagger.cluster's Ray actors
+        from tagger.cluster import TagOptions, tag_files
+
+        options = TagOptions(
+            model=str(model),
+            fmt=fmt,
+            pretokenized=pretokenized,
+            scores=scores,
+            split_sentences=split_sentences,
+            batch_size=batch_size,
+            scheme=scheme,
+            int8=int8,
+            on_error=on_error,
+            tokenizer=str(tokenizer or ""),
         )
+        try:
+            tag_files(files or [], output, options, workers, ray)
+        except (CorpusError, FileNotFoundError, ValueError) as err:
+            fail(str(err))
         return
     if scheme not in SCHEMES:
         fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
@@ -284,7 +221,8 @@ def tag_cli(
         check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
         fail(str(err))
-    sources = _sources(list(files or []), on_error)
+    skipped = partial(typer.echo, err=True)
+    sources = file_sources(files or [], on_error, lambda e: skipped(f"skipped {e}"))
     with ExitStack() as stack:
         to_file = output is not None and str(output) != "-"  # `--output -` is stdout
         out = stack.enter_context(output.open("w", encoding="utf-8")) if to_file else sys.stdout

@@ -183,8 +183,25 @@ def load_evaluation(
     columns: str = "",
     data_dir: Path | None = None,
 ) -> tuple[Dataset, str]:
-    """The dataset `evaluate` reads (a catalog corpus, an hf: id or a file) and its NER
-    tag scheme ("" for other tasks)."""
+    """The dataset `evaluate` reads (a catalog corpus, an hf: id or a file; `-`, a named
+    pipe or /dev/fd/N are first copied to a temporary file) and its NER tag scheme ("" for
+    other tasks). Errors name the input as it was given."""
+    from tagger.data.errors import CorpusError
+    from tagger.data.inputs import is_readable, spooled
+
+    if not (corpus == "-" or (is_readable(corpus) and not Path(corpus).is_file())):
+        return _load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
+    with spooled(corpus) as copy:
+        try:
+            return _load_evaluation(predictor, str(copy), split, fmt, columns, data_dir)
+        except CorpusError as err:
+            name = "<stdin>" if corpus == "-" else corpus
+            raise CorpusError(name, err.line, err.detail) from None
+
+
+def _load_evaluation(
+    predictor: Any, corpus: str, split: str, fmt: str, columns: str, data_dir: Path | None
+) -> tuple[Dataset, str]:
     from tagger.data.corpus import corpus_scheme, evaluation_source, load_split
 
     task = predictor.config.task

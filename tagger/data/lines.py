@@ -90,3 +90,12 @@ def input_lines(
                 raise error
             if report is not None:
                 report(error)
+
+
+def file_sources(
+    files: list[Path], on_error: str = "stop", report: Callable[[CorpusError], None] | None = None
+) -> Iterator[Iterator[str]]:
+    """The lines of every file to tag (`-`, or no file at all: stdin), streamed and
+    decompressed, one iterator per file; a bad line stops or is skipped (input_lines)."""
+    for path in files or [Path(STDIN)]:
+        yield (line for _, line in input_lines(path, on_error, report))
