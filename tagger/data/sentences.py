@@ -60,6 +60,10 @@ def read_label_lines(path: str | Path, tokenize: Tokenize = str.split) -> Datase
     for number, line in decoded_lines(path):
         if not line.strip():
             continue
+        if line[0].isspace():  # the text's first word would be read as the label
+            raise CorpusError(
+                path, number, f"expected a label at the start of the line, got {line[:60]!r}"
+            )
         parts = line.split(maxsplit=1)
         if len(parts) < 2 or not parts[1].strip():
             raise CorpusError(path, number, f"expected 'LABEL text', got {line[:60]!r}")
