@@ -23,12 +23,12 @@ import torch
 
 from tagger.config import load_config
 from tagger.data.batching import length_batches
-from tagger.train import new_trainer, seed_everything
+from tagger.trainer import new_trainer, seed_everything
 
 try:
     from tagger.training_data import load_examples
 except ImportError:  # a checkout from before issue 12 kept it in tagger.train
-    from tagger.train import load_examples
+    from tagger.training_data import load_examples
 
 STAGES = ("encode", "embed", "encoder", "head", "backward", "clip", "step")
 

@@ -1,285 +1,31 @@
-"""The training loop. Side effects live in tagger.callbacks; this file only learns."""
+"""`train()`: data loaded, a Trainer made or resumed (tagger.trainer), fitted with the
+callbacks that write the model folder. Side effects live in tagger.callbacks."""
 
 from __future__ import annotations
 
-import math
-import random
-import time
-from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from tagger import distributed
-from tagger.averaging import WeightAverage
 from tagger.callbacks import (
     CHECKPOINT,
     LOG,
     Callback,
     Checkpoint,
     EarlyStop,
-    EpochReport,
     JsonlLog,
     KeepBest,
     Progress,
     TrainState,
-    read_trainer_state,
 )
-from tagger.config import SENTENCE_TASKS, Config
-from tagger.data.batching import Batch, BatchEncoder, length_batches
-from tagger.data.vocab import Vocabs
-from tagger.devices import autocast, grad_scaler, to_device, training_precision
+from tagger.config import Config
 from tagger.distributed import World
-from tagger.evaluate import main_score, score, sentence_scores
 from tagger.explain.training_plot import TrainingPlot, write_training_plot
-from tagger.io import Artifact, library_versions, read_artifact, read_tokenizer, weights_digest
-from tagger.model.build import SequenceTagger, build_model
-from tagger.predict import Predictor
-from tagger.training_data import build_vocabs, load_examples, multiword_table
-
-TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
-LOSS_EVERY = 20  # batches between reads of the running loss (a read waits for a GPU)
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-class Trainer:
-    """Owns model, optimizer and schedule; `fit` runs epochs and calls the callbacks.
-
-    The device and this process's place among torchrun's ranks (`world`) are values
-    given here; with several ranks the model runs inside DistributedDataParallel.
-    """
-
-    def __init__(
-        self,
-        config: Config,
-        vocabs: Vocabs,
-        model: SequenceTagger,
-        device: torch.device | None = None,
-        world: World | None = None,
-        tokenizer: Artifact | None = None,
-    ) -> None:
-        self.config = config
-        self.tokenizer = tokenizer  # carried into every artifact written
-        self.vocabs = vocabs
-        self.device = device or torch.device("cpu")
-        self.world = world or World()
-        t = config.train
-        self.precision = training_precision(t.precision, self.device)
-        self.model = model.to(self.device)
-        self.runner = distributed.wrap(self.model, self.world)  # forward + backward go here
-        self.scaler = grad_scaler(self.device, self.precision)
-        self.average = WeightAverage(self.model, t.average) if t.average > 0 else None
-        params = [p for p in model.parameters() if p.requires_grad]
-        if t.optimizer == "adam":
-            # One fused kernel over all parameters instead of ~10 ops per tensor.
-            self.optimizer: torch.optim.Optimizer = torch.optim.Adam(
-                params,
-                lr=t.lr,
-                betas=(t.momentum, t.beta2),
-                weight_decay=t.weight_decay,
-                fused=self.device.type in ("cpu", "cuda"),
-            )
-        elif t.optimizer == "sgd":
-            self.optimizer = torch.optim.SGD(
-                params, lr=t.lr, momentum=t.momentum, weight_decay=t.weight_decay
-            )
-        else:
-            raise ValueError(f"train.optimizer: expected 'adam' or 'sgd', got {t.optimizer!r}")
-        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            self.optimizer, mode="max", factor=t.lr_factor, patience=t.lr_patience, min_lr=t.min_lr
-        )
-        self.encoder = BatchEncoder(vocabs, max_types=TRAINING_TYPES)
-        self.sentence_level = config.task in SENTENCE_TASKS
-
-    def artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
-        """The model as scored and saved: with train.average, a copy holding the average."""
-        artifact = self.training_artifact(state, report)
-        if self.average is not None:
-            artifact.model = self.average.averaged(self.model)
-        return artifact
-
-    def training_artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
-        """The weights being trained, for the checkpoint that resumes them."""
-        meta = {
-            "task": self.config.task,
-            "epoch": state.epoch,
-            "dev_score": report.dev_score if report else state.best_score,
-            "best_epoch": state.best_epoch,
-            "training_seconds": state.elapsed,
-            "train_tokens_per_s": report.tokens_per_s if report else None,
-            "device": str(self.device),
-            "precision": self.precision,
-            "world_size": self.world.world_size,
-            "versions": library_versions(),
-        }
-        return Artifact(self.config, self.vocabs, self.model, meta, self.tokenizer)
-
-    def dev_score(self, state: TrainState, dev: tuple[list[list[str]], list[list[str]]]) -> float:
-        """Accuracy (POS) or entity F1 (NER; dev gold in IOB2) of the current model."""
-        predictor = Predictor(
-            self.artifact(state), batch_size=self.config.train.eval_batch_size, device=self.device
-        )
-        task = self.config.task
-        if task in SENTENCE_TASKS:
-            predicted = [label for label, _ in predictor.classify(dev[0])]
-            return main_score(task, sentence_scores(dev[1], predicted, self.vocabs.labels.items))
-        predicted = predictor.predict(dev[0], scheme="iob2")
-        return main_score(task, score(task, dev[1], predicted, tokens=dev[0]))
-
-    def run_epoch(
-        self,
-        epoch: int,
-        train: tuple[list[list[str]], list[list[str]]],
-        state: TrainState,
-        callbacks: list[Callback],
-    ) -> tuple[float, int, float]:
-        """One pass over this rank's share of the training data; returns (mean loss,
-        tokens, seconds), loss and tokens summed over all ranks."""
-        t, world = self.config.train, self.world
-        seed = t.seed * 1000 + epoch  # same seed + epoch = same batches and dropout: exact resume
-        torch.manual_seed(seed + 7919 * world.rank)  # ranks draw different dropout masks
-        every = length_batches([len(s) for s in train[0]], t.batch_size, random.Random(seed))
-        batches = distributed.my_batches(every, world)
-        self.model.train()
-        running = torch.zeros((), dtype=torch.float64, device=self.device)  # sum of loss x tokens
-        total_loss, tokens, start = 0.0, 0, time.perf_counter()
-        budget = t.max_minutes * 60 if t.max_minutes > 0 else math.inf
-        for done, indices in enumerate(batches, start=1):
-            targets = [train[1][i] for i in indices]
-            batch = self.encoder.encode(
-                [train[0][i] for i in indices],
-                tags=None if self.sentence_level else targets,
-                labels=targets if self.sentence_level else None,
-            )
-            n = int(batch.lengths.sum())
-            loss = self.step(to_device(batch, self.device))
-            running += loss.detach() * n
-            tokens += n
-            seconds = time.perf_counter() - start
-            if done % LOSS_EVERY == 0 or done == len(batches):
-                total_loss = float(running)
-            for callback in callbacks:
-                callback.on_batch(epoch, done, len(batches), total_loss / tokens, tokens / seconds)
-            over = state.elapsed + seconds > budget
-            if distributed.shared(float(over), world, self.device):  # rank 0's clock decides
-                state.stop, state.stop_reason = True, f"time budget of {t.max_minutes} minutes"
-                break
-        seconds = time.perf_counter() - start
-        total_loss, all_tokens = distributed.summed([float(running), tokens], world, self.device)
-        return total_loss / max(all_tokens, 1), int(all_tokens), seconds
-
-    def step(self, batch: Batch) -> torch.Tensor:
-        """Forward, backward and an optimizer step on one batch; returns the loss."""
-        t = self.config.train
-        with autocast(self.device, self.precision):
-            loss = self.model.loss_of(self.runner(batch), batch)
-        self.optimizer.zero_grad()
-        if self.scaler is not None:  # fp16: scaled loss, unscaled before clipping
-            self.scaler.scale(loss).backward()
-            self.scaler.unscale_(self.optimizer)
-        else:
-            loss.backward()
-        if t.clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.clip)
-        if self.scaler is not None:
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            self.optimizer.step()
-        if self.average is not None:
-            self.average.update(self.model)
-        return loss
-
-    def fit(
-        self,
-        train: tuple[list[list[str]], list[list[str]]],
-        dev: tuple[list[list[str]], list[list[str]]],
-        state: TrainState,
-        callbacks: list[Callback],
-    ) -> TrainState:
-        t = self.config.train
-        while state.epoch < t.max_epochs and not state.stop:
-            epoch = state.epoch + 1
-            loss, tokens, seconds = self.run_epoch(epoch, train, state, callbacks)
-            seconds = distributed.shared(seconds, self.world, self.device)  # rank 0's clock
-            state.elapsed += seconds
-            score = self.dev_score(state, dev) if self.world.main else 0.0
-            score = distributed.shared(score, self.world, self.device)  # the same schedule
-            self.scheduler.step(score)
-            improved = score > state.best_score
-            state.epoch = epoch
-            if improved:
-                state.best_score, state.best_epoch, state.bad_epochs = score, epoch, 0
-            else:
-                state.bad_epochs += 1
-            report = EpochReport(
-                epoch=epoch,
-                loss=loss,
-                dev_score=score,
-                lr=self.optimizer.param_groups[0]["lr"],
-                tokens=tokens,
-                seconds=seconds,
-                tokens_per_s=tokens / seconds if seconds else 0.0,
-                elapsed=state.elapsed,
-                improved=improved,
-            )
-            state.history.append(asdict(report))
-            for callback in callbacks:
-                callback.on_epoch_end(state, report, self)
-            state.stop = bool(distributed.shared(float(state.stop), self.world, self.device))
-        if not state.stop:
-            state.stop_reason = f"reached max_epochs = {t.max_epochs}"
-        return state
-
-
-def resume_trainer(
-    config: Config, output: Path, device: torch.device, world: World
-) -> tuple[Trainer, TrainState]:
-    """Model, optimizer, schedule and loop state of OUTPUT/checkpoint."""
-    if not (output / CHECKPOINT).is_dir():
-        raise FileNotFoundError(f"{output / CHECKPOINT}: no checkpoint to resume from")
-    saved = read_artifact(output / CHECKPOINT)
-    # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
-    trainer = Trainer(
-        replace(saved.config, train=config.train),
-        saved.vocabs,
-        saved.model,
-        device,
-        world,
-        saved.tokenizer,
-    )
-    trainer_state = read_trainer_state(output)
-    trainer.optimizer.load_state_dict(trainer_state["optimizer"])  # moved to the params' device
-    trainer.scheduler.load_state_dict(trainer_state["scheduler"])
-    if trainer.average is not None and "average" in trainer_state:
-        trainer.average.load_state_dict(trainer_state["average"])
-    state = TrainState(**trainer_state["state"])
-    state.stop, state.stop_reason = False, ""
-    return trainer, state
-
-
-def new_trainer(
-    config: Config,
-    train_tokens: list[list[str]],
-    labels: list[str],
-    device: torch.device | None = None,
-    world: World | None = None,
-    multiword: dict | None = None,
-) -> Trainer:
-    """A freshly initialised model (seeded) with vocabularies from the training data
-    (a tokenizer's with its `multiword` table), carrying `data.tokenizer` if named."""
-    vocabs, vectors = build_vocabs(config, train_tokens, labels, multiword)
-    tokenizer = read_tokenizer(config.data.tokenizer) if config.data.tokenizer else None
-    seed_everything(config.train.seed)
-    model = build_model(config.model, vocabs, vectors, config.task in SENTENCE_TASKS)
-    return Trainer(config, vocabs, model, device, world, tokenizer)
+from tagger.io import weights_digest
+from tagger.trainer import Trainer, new_trainer, resume_trainer, seed_everything
+from tagger.training_data import load_examples, multiword_table
 
 
 def train(

@@ -23,7 +23,8 @@ from tagger.io import read_artifact, write_artifact
 from tagger.model.build import build_model
 from tagger.model.heads import CRFHead, SoftmaxHead
 from tagger.predict import Predictor
-from tagger.train import Trainer, train
+from tagger.train import train
+from tagger.trainer import Trainer
 from tagger.training_data import build_vocabs, entity_tags
 
 TinyConfig = Callable[..., Config]

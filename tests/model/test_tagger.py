@@ -26,7 +26,8 @@ from tagger.evaluate import tag_scores
 from tagger.io import ARTIFACT_FILES, FORMAT_VERSION, read_artifact, write_artifact
 from tagger.model.build import build_model
 from tagger.predict import Predictor
-from tagger.train import Trainer, train
+from tagger.train import train
+from tagger.trainer import Trainer
 from tagger.training_data import build_vocabs
 
 TinyConfig = Callable[..., Config]
