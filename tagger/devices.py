@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Iterator
 
 import torch
@@ -89,9 +90,30 @@ def training_precision(precision: str, device: torch.device) -> str:
         raise ValueError(f"train.precision: expected one of {expected}, got {precision!r}")
     if precision == "fp16" and device.type != "cuda":
         raise ValueError("train.precision = 'fp16' needs a CUDA device; use 'bf16' on the CPU")
+    if precision == "bf16" and device.type == "cpu" and not cpu_bf16_lstm():
+        raise ValueError(
+            "train.precision = 'bf16': torch has no bf16 LSTM for this CPU (oneDNN's needs "
+            "AVX-512 or AMX); use 'auto' (fp32 here) or 'fp32'"
+        )
     if precision != "auto":
         return precision
     return "bf16" if native_bf16(device) else "fp32"
+
+
+@functools.cache
+def cpu_bf16_lstm() -> bool:
+    """Whether torch runs an LSTM under bf16 autocast on this CPU, as training does
+    (oneDNN refuses where the CPU lacks AVX-512)."""
+    lstm = torch.nn.LSTM(4, 4, batch_first=True)
+    x = torch.zeros(1, 2, 4)
+    h0 = torch.zeros(1, 1, 4)
+    weights = [lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0]
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            torch.lstm(x, (h0, h0), weights, True, 1, 0.0, True, False, True)
+    except RuntimeError:
+        return False
+    return True
 
 
 def native_bf16(device: torch.device) -> bool:

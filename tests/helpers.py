@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 
 from tagger.data.errors import CorpusError
+from tagger.devices import cpu_bf16_lstm
+
+NEEDS_CPU_BF16 = pytest.mark.skipif(
+    not cpu_bf16_lstm(),
+    reason="torch has no bf16 LSTM on this CPU (oneDNN needs AVX-512 or AMX): bf16 training "
+    "is refused here (tests/test_devices.py checks the error)",
+)
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "corpus.txt") -> Path:

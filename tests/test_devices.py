@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import spacy
 import torch
+from helpers import NEEDS_CPU_BF16
 from typer.testing import CliRunner
 
 from tagger.cli import app
@@ -103,6 +104,16 @@ def test_precision_auto_and_fp16_on_cpu() -> None:
         training_precision("fp8", cpu)
 
 
+def test_bf16_on_a_cpu_without_a_bf16_lstm_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("tagger.devices.cpu_bf16_lstm", lambda: False)
+    with pytest.raises(ValueError, match="no bf16 LSTM for this CPU.*use 'auto'"):
+        training_precision("bf16", torch.device("cpu"))
+    assert training_precision("auto", torch.device("cpu")) in ("fp32", "bf16")
+
+
+@NEEDS_CPU_BF16
 def test_bf16_training_on_cpu_is_recorded_and_loads(
     tmp_path: Path, tiny_config: Callable[..., Config]
 ) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import NEEDS_CPU_BF16
 from safetensors.torch import load_file
 
 from tagger.callbacks import TrainState
@@ -193,7 +194,7 @@ def test_read_artifact_rejects_other_format_versions(
 NOISY = {"dropout": 0.2, "word_dropout": 0.1}  # so that the random streams matter
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", pytest.param("bf16", marks=NEEDS_CPU_BF16)])
 def test_same_seed_same_weights(tmp_path: Path, tiny_config: TinyConfig, precision: str) -> None:
     schedule = {"max_epochs": 3, "patience": 100, "precision": precision}
     config = tiny_config(tmp_path, train=schedule, **NOISY)
@@ -209,7 +210,10 @@ def test_same_seed_same_weights(tmp_path: Path, tiny_config: TinyConfig, precisi
     assert any(not torch.equal(c[k], v) for k, v in state_dict(a).items())
 
 
-@pytest.mark.parametrize(("precision", "average"), [("fp32", 0.0), ("bf16", 0.0), ("fp32", 0.9)])
+@pytest.mark.parametrize(
+    ("precision", "average"),
+    [("fp32", 0.0), pytest.param("bf16", 0.0, marks=NEEDS_CPU_BF16), ("fp32", 0.9)],
+)
 def test_resume_equals_uninterrupted(
     tmp_path: Path, tiny_config: TinyConfig, precision: str, average: float
 ) -> None:
