@@ -6,8 +6,8 @@ node can read, or with the lines themselves for stdin, pipes and compressed file
 `Dataset.map_batches` sends one block at a time to `BlockTagger` actors, each loading the
 model once and running torch on one thread; the driver receives the results in input
 order and writes them with the writer of `tagger tag`, so the output is byte for byte
-what a local run writes. Actors that die are restarted and their blocks retried (Ray's
-`max_restarts` / `max_task_retries`); a restarted actor says so in the log.
+what a local run writes. Actors that die are restarted and their blocks retried (Ray
+Data's defaults for actor pools); a restarted actor says so in the log.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import pickle
 import stat
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ class BlockResult:
     results: list  # TaggedSentence or ClassifiedText, as `tag_block` gives them
     skipped: list[str]  # messages of the bad lines left out (--on-error skip)
     pid: int  # the actor process that tagged it
+    node: str = ""  # the Ray node it ran on
 
 
 def plan_blocks(
@@ -115,9 +117,18 @@ def block_lines(block: Block, on_error: str) -> tuple[list[tuple[int, str]], lis
     if block.lines or not block.path:
         return block.lines, []
     skipped: list[str] = []
-    with open(block.path, "rb") as f:
-        f.seek(block.offset)
-        raw = [f.readline() for _ in range(block.count)]
+    try:
+        with open(block.path, "rb") as f:
+            f.seek(block.offset)
+            raw = [f.readline() for _ in range(block.count)]
+    except OSError as err:  # another machine that does not see the driver's files
+        raise CorpusError(
+            block.name,
+            None,
+            f"cannot be read where a tagging actor runs ({err.strerror or err}): with several "
+            "machines every node must see the input files at the same path (a shared "
+            "folder), or give them on stdin or through a pipe, which travel with the job",
+        ) from None
     lines = []
     for number, data in enumerate(raw, start=block.first_line):
         text, problem = checked_line(data, number)
@@ -152,7 +163,11 @@ class BlockTagger:
         import ray
 
         # Ray started this actor again after its process died: the driver says so.
-        self.restarted = bool(ray.get_runtime_context().was_current_actor_reconstructed)
+        context = ray.get_runtime_context()
+        with warnings.catch_warnings():  # Ray's property reads a deprecated one inside
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.restarted = bool(context.was_current_actor_reconstructed)
+        self.node = context.get_node_id()
         if self.restarted:
             print(f"tagger: a tagging actor was restarted (pid {os.getpid()})", file=sys.stderr)
 
@@ -167,6 +182,7 @@ class BlockTagger:
             "error": [],
             "restarted": [],
             "pid": [],
+            "node": [],
         }
         o = self.options
         for data in batch["block"]:
@@ -188,6 +204,7 @@ class BlockTagger:
             out["error"].append(error)
             out["restarted"].append(self.restarted)
             out["pid"].append(os.getpid())
+            out["node"].append(self.node)
         return out
 
 
@@ -230,8 +247,9 @@ def tag_blocks(
         batch_size=1,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=1,
-        max_restarts=-1,  # a killed actor is started again ...
-        max_task_retries=-1,  # ... and the block it held is retried
+        # Ray Data's actor pools start a killed actor again and retry the block it held
+        # (max_restarts and max_task_retries default to -1 there; passing them is
+        # deprecated since Ray 2.60). tests/test_cluster.py kills one to hold Ray to it.
     )
     restarted = False
     for row in tagged.iter_rows():
@@ -248,6 +266,7 @@ def tag_blocks(
             pickle.loads(row["results"]),
             pickle.loads(row["skipped"]),
             int(row["pid"]),
+            str(row["node"]),
         )
 
 

@@ -84,7 +84,11 @@ def tag_files(
         writers = [ResultWriter(predictor, options.fmt, s) for s in streams] or [
             ResultWriter(predictor, options.fmt, sys.stdout)
         ]
+        actors: set[tuple[str, int]] = set()  # (node, pid): pids repeat across machines
+        nodes: set[str] = set()
         for done in tag_blocks(blocks, options, workers, report):
+            actors.add((done.node, done.pid))
+            nodes.add(done.node)
             for message in done.skipped:
                 report(f"skipped {message}")
             skipped += done.skipped
@@ -100,4 +104,8 @@ def tag_files(
             temp.unlink(missing_ok=True)
     if skipped:
         report(f"skipped {len(skipped)} bad line(s) (--on-error skip)")
+    report(
+        f"tagger: {len(blocks)} block(s) tagged by {len(actors)} actor process(es) "
+        f"on {len(nodes)} node(s)"
+    )
     return targets
