@@ -70,9 +70,11 @@ bench-sentiment: setup
 bench-speed: setup-bench
 	$(PY) benchmarks/speed.py --model models/pos-ewt --passes 3
 
-# Peak RSS of `tagger tag` on 10 MB and 100 MB of text (about 15 minutes).
+# Peak memory and completeness of `tagger tag --processes 2` on 100 MB and 1 GB of text
+# (issue 16). Slow: about 6 hours on a 2-core AVX2 machine; SIZES="30 300" takes 1.7.
+SIZES ?= 100 1000
 bench-memory: setup-bench
-	$(PY) benchmarks/stream_memory.py --model models/pos-ewt --sizes 10 100
+	$(PY) benchmarks/stream_memory.py --model models/pos-ewt --sizes $(SIZES) --processes 2
 
 # Training tokens/s of this checkout against BASELINE (a checkout of an older commit).
 BASELINE ?= ../tagger-04e3517
