@@ -68,7 +68,5 @@ def tag_dataset(
         fn_constructor_args=(str(model), column, options),
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
-        num_cpus=1,
-        max_restarts=-1,
-        max_task_retries=-1,
+        num_cpus=1,  # a killed actor is restarted and its rows retried: Ray Data's defaults
     )
