@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import ExitStack
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -221,8 +220,11 @@ def tag_cli(
         check_format(predictor, fmt)
     except (FileNotFoundError, ValueError) as err:
         fail(str(err))
-    skipped = partial(typer.echo, err=True)
-    sources = file_sources(files or [], on_error, lambda e: skipped(f"skipped {e}"))
+
+    def report(error: CorpusError) -> None:
+        typer.echo(f"skipped {error}", err=True)
+
+    sources = file_sources(files or [], on_error, report)
     with ExitStack() as stack:
         to_file = output is not None and str(output) != "-"  # `--output -` is stdout
         out = stack.enter_context(output.open("w", encoding="utf-8")) if to_file else sys.stdout

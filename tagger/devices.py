@@ -97,17 +97,19 @@ def training_precision(precision: str, device: torch.device) -> str:
         )
     if precision != "auto":
         return precision
-    return "bf16" if native_bf16(device) else "fp32"
+    native = native_bf16(device) and (device.type != "cpu" or cpu_bf16_lstm())
+    return "bf16" if native else "fp32"
 
 
 @functools.cache
 def cpu_bf16_lstm() -> bool:
     """Whether torch runs an LSTM under bf16 autocast on this CPU, as training does
     (oneDNN refuses where the CPU lacks AVX-512)."""
-    lstm = torch.nn.LSTM(4, 4, batch_first=True)
+    # Zeros, not an nn.LSTM: building one would draw from the seeded random stream.
     x = torch.zeros(1, 2, 4)
     h0 = torch.zeros(1, 1, 4)
-    weights = [lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0]
+    shapes = [(16, 4), (16, 4), (16,), (16,)]
+    weights = [torch.zeros(shape, requires_grad=True) for shape in shapes]
     try:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             torch.lstm(x, (h0, h0), weights, True, 1, 0.0, True, False, True)

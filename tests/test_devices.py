@@ -113,6 +113,17 @@ def test_bf16_on_a_cpu_without_a_bf16_lstm_is_a_clear_error(
     assert training_precision("auto", torch.device("cpu")) in ("fp32", "bf16")
 
 
+def test_the_bf16_probe_leaves_the_seeded_random_stream_alone() -> None:
+    from tagger.devices import cpu_bf16_lstm
+
+    torch.manual_seed(3)
+    expected = torch.rand(4)
+    torch.manual_seed(3)
+    cpu_bf16_lstm.cache_clear()
+    cpu_bf16_lstm()  # its first call runs the probe
+    assert torch.equal(torch.rand(4), expected)
+
+
 @NEEDS_CPU_BF16
 def test_bf16_training_on_cpu_is_recorded_and_loads(
     tmp_path: Path, tiny_config: Callable[..., Config]
