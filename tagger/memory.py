@@ -1,10 +1,15 @@
-"""Giving freed heap memory back to the operating system, so long runs keep a flat RSS."""
+"""Keeping long runs at a flat RSS: freed heap handed back to the operating system, and
+oneDNN's kernel cache kept small where shapes never repeat."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 from functools import cache
+
+KERNEL_CACHE_VARIABLE = "ONEDNN_PRIMITIVE_CACHE_CAPACITY"
+INFERENCE_KERNEL_CACHE = 16  # oneDNN's own default is 1,024
 
 
 @cache
@@ -21,3 +26,19 @@ def release_freed_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def limit_kernel_cache(capacity: int = INFERENCE_KERNEL_CACHE) -> str:
+    """Ask oneDNN to keep at most `capacity` compiled kernels (primitives); the size in force.
+
+    torch runs the CPU LSTM (the character model) through oneDNN, which compiles a kernel
+    for each input shape and keeps the last 1,024. When tagging, nearly every batch has
+    a shape of its own (its number of new words, their longest), so the cache only grows:
+    by about 2 MB a block of 1,024 lines, 450 MB over 2,000 shapes (BENCHMARKS.md,
+    "Memory of tagging 1 GB"). Compiling a kernel afresh costs nothing measurable next to
+    running it. oneDNN reads the variable once, when it makes its first kernel, so this
+    works in a process that has not run one yet (a tagging process, a Ray actor, a
+    spaCy pipeline being loaded) and leaves a training process as it is. A value set by
+    the user is kept.
+    """
+    return os.environ.setdefault(KERNEL_CACHE_VARIABLE, str(capacity))

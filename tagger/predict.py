@@ -17,6 +17,7 @@ from tagger.data.segments import Sentence
 from tagger.devices import resolve_device, to_device
 from tagger.formats import ClassifiedText, TaggedSentence
 from tagger.io import Artifact, read_artifact, read_tokenizer
+from tagger.memory import limit_kernel_cache
 from tagger.parallel import in_forked_child, threaded_map
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Predictor:
         runs it (auto, cpu, cuda, cuda:N, mps; the model is moved there). Raw text is split
         by `tokenizer` (a tokenize model), else by the one the model carries, else by
         spaCy's rules for the model's language; a tokenize model splits it itself."""
+        limit_kernel_cache()  # before the first kernel: shapes never repeat when tagging
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self._check_process()
         self.artifact = artifact
