@@ -3,7 +3,8 @@
     python benchmarks/stream_memory.py --model models/pos-ewt [--sizes 100 1000] [--processes 2]
 
 The text cycles through every raw sentence available in the corpora folder (EWT `# text`
-lines, CoNLL-2003/2002/2000 and SST sentences, several languages) and gives every line a
+lines, CoNLL-2003/2002/2000 and SST sentences, several languages; SST's trees and phrase
+files are left out, as they hold the same sentences again) and gives every line a
 token never seen before (`id<line number>`), so the vocabulary keeps growing: the worst
 case for anything cached per word. Each size is one fresh `tagger tag MODEL FILE
 --output -` process (with `--processes N`, its forked workers too). Its CoNLL-U goes
@@ -44,7 +45,9 @@ TRACE_EVERY = 60  # seconds between the points of a run's memory trace
 def source_lines(data_dir: Path | None) -> list[str]:
     """Raw sentences from every corpus of the catalog that is on disk."""
     lines: list[str] = []
-    for spec in load_catalog().values():
+    for name, spec in load_catalog().items():
+        if spec.format not in ("conllu", "conll", "labels") or name.endswith("-phrases"):
+            continue  # SST's trees and phrase files: the sentences of sst2/sst5 again
         for split in ("train", "dev", "test"):
             try:
                 path = resolve_split(spec, split, data_dir)
