@@ -35,7 +35,7 @@ def limit_kernel_cache(capacity: int = INFERENCE_KERNEL_CACHE) -> str:
     for each input shape and keeps the last 1,024. When tagging, nearly every batch has
     a shape of its own (its number of new words, their longest), so the cache only grows:
     by about 2 MB a block of 1,024 lines, 450 MB over 2,000 shapes (BENCHMARKS.md,
-    "Memory of tagging 1 GB"). Compiling a kernel afresh costs nothing measurable next to
+    "Memory of tagging: what grew"). Compiling a kernel afresh costs nothing measurable next to
     running it. oneDNN reads the variable once, when it makes its first kernel, so this
     works in a process that has not run one yet (a tagging process, a Ray actor, a
     spaCy pipeline being loaded) and leaves a training process as it is. A value set by
