@@ -99,6 +99,8 @@ def tag_cli(
             fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
     if on_error not in ON_ERROR:
         fail(f"--on-error: expected stop or skip, got {on_error!r}")
+    if scheme not in SCHEMES:
+        fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
     if ray is not None:  # the same output through tagger.cluster's Ray actors
         from tagger.cluster import TagOptions, tag_files
 
@@ -119,8 +121,6 @@ def tag_cli(
         except (CorpusError, FileNotFoundError, ValueError) as err:
             fail(str(err))
         return
-    if scheme not in SCHEMES:
-        fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
     if threads > 0:
         import torch
 

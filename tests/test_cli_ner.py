@@ -152,8 +152,9 @@ def test_tag_conllu_puts_the_tag_in_misc(model: Path, tokens_file: Path) -> None
     assert [row[9] for row in rows[-4:]] == ["Tag=B-PER", "Tag=O", "Tag=B-LOC", "Tag=O"]
 
 
-def test_tag_unknown_scheme_fails_clearly(model: Path, tokens_file: Path) -> None:
-    result = invoke("tag", model, tokens_file, "--scheme", "xyz")
+@pytest.mark.parametrize("where", [[], ["--ray", "local"]], ids=["local", "ray"])
+def test_tag_unknown_scheme_fails_clearly(model: Path, tokens_file: Path, where: list[str]) -> None:
+    result = invoke("tag", model, tokens_file, "--scheme", "xyz", *where)  # before Ray starts
     assert result.exit_code == 1
     assert "--scheme" in result.stderr and "'xyz'" in result.stderr
     assert "iob2" in result.stderr and "bioes" in result.stderr
