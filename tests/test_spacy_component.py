@@ -722,23 +722,15 @@ def test_spacy_package_loads_without_the_model_folder(
 PURELIB = "import json, sysconfig; print(json.dumps(sysconfig.get_path('purelib')))"
 
 
-def _installed(distribution: str) -> bool:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        version(distribution)
-    except PackageNotFoundError:
-        return False
-    return True
-
-
 def build_wheel(pipeline_dir: Path, out_dir: Path) -> Path:
     """`spacy package --build wheel`; without `build` or `wheel` installed spaCy refuses, so
     then `--build none` and pip builds the wheel (setuptools' own bdist_wheel), offline.
 
-    "Installed" as spaCy decides it: a distribution's version, not an import, since a stray
-    `build/` folder in the working directory imports as a namespace package."""
-    can_build = any(_installed(name) for name in ("build", "wheel"))
+    "Installed" as spaCy itself decides it (a stray `build/` folder imports as a namespace
+    package, so an import check is not enough)."""
+    from spacy.cli.package import has_build, has_wheel
+
+    can_build = has_build() or has_wheel()
     package = [sys.executable, "-m", "spacy", "package", str(pipeline_dir), str(out_dir)]
     package += ["--name", "bilstm_test", "--version", "0.0.1", "--force"]
     package += ["--build", "wheel" if can_build else "none"]
