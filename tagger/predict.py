@@ -12,6 +12,7 @@ import torch
 from tagger.backends import network
 from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import Batch, BatchEncoder, length_batches
+from tagger.data.lines import split_tokens
 from tagger.data.schemes import convert
 from tagger.data.segments import Sentence
 from tagger.devices import resolve_device, to_device
@@ -231,12 +232,14 @@ class Predictor:
         pretokenized: bool = False,
         chunk: int = 1024,
     ) -> Iterator[ClassifiedText]:
-        """Label each non-blank text (or each of its sentences), lazily, in order."""
-        it = (t for t in texts if t.strip())
+        """Label each non-blank text (or each of its sentences), lazily, in order. A
+        pretokenized text's tokens are split on spaces and tabs only (split_tokens); it is
+        blank without any."""
+        it = (t for t in texts if (split_tokens(t) if pretokenized else t.strip()))
         while block := list(islice(it, chunk)):
             units: list[tuple[str, list[str]]] = []
             if pretokenized:
-                units = [(t, t.split()) for t in block]
+                units = [(t, split_tokens(t)) for t in block]
             else:
                 for text, found in zip(block, self._sentences(block), strict=True):
                     sentences = [(_text(s), _words(s)) for s in found]

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from tagger.backends import TorchNetwork
 from tagger.config import SENTENCE_TASKS
+from tagger.data.lines import split_tokens
 from tagger.formats import (
     CONLLU_TAG_FIELDS,
     FORMATS,
@@ -103,7 +104,7 @@ def tag_block(
     n = len(block)
     if predictor.config.task in SENTENCE_TASKS:
         return list(predictor.classify_texts(block, split_sentences, pretokenized, chunk=n))
-    if pretokenized:
-        tokens = [line.split() for line in block if line.strip()]
+    if pretokenized:  # a line without tokens (only spaces and tabs) is blank: left out
+        tokens = [found for line in block if (found := split_tokens(line))]
         return list(predictor.tag_tokens(tokens, chunk=n, scores=scores))
     return list(predictor.tag_texts(block, chunk=n, scores=scores))

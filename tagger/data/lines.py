@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -48,6 +49,16 @@ def _numbered(stream: IO[bytes], path: str | Path) -> Iterator[tuple[int, bytes]
         yield number, raw
 
 
+TOKEN_SEPARATORS = " \t"  # the only characters that separate pretokenized tokens
+_SEPARATORS = re.compile(f"[{TOKEN_SEPARATORS}]+")
+
+
+def split_tokens(line: str) -> list[str]:
+    """The tokens of a pretokenized line: split on runs of spaces and tabs only, so a
+    no-break space, a lone CR or a control separator stays inside its token."""
+    return [token for token in _SEPARATORS.split(line) if token]
+
+
 MAX_TOKEN_CHARS = 100_000  # a "word" longer than this is garbage, not text to tag
 ON_ERROR = ("stop", "skip")
 
@@ -56,7 +67,7 @@ def line_problem(text: str) -> str | None:
     """Why a line of text to tag is refused, or None: a token of more than MAX_TOKEN_CHARS."""
     if len(text) <= MAX_TOKEN_CHARS:
         return None
-    longest = max((len(t) for t in text.split()), default=0)
+    longest = max((len(t) for t in split_tokens(text)), default=0)
     if longest > MAX_TOKEN_CHARS:
         return f"expected tokens of at most {MAX_TOKEN_CHARS:,} characters, got one of {longest:,}"
     return None
