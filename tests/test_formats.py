@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
-from tagger.formats import FORMATS, SentenceWriter, TaggedSentence, write_sentences
+from tagger.formats import (
+    FORMATS,
+    ClassifiedText,
+    FormatError,
+    SentenceWriter,
+    TaggedSentence,
+    escape,
+    unescape,
+    write_classified,
+    write_sentences,
+)
 
 SENTENCES = [
     TaggedSentence(["Zoë", "runs", "."], ["PROPN", "VERB", "PUNCT"], text="Zoë runs."),
@@ -115,3 +126,72 @@ def test_unknown_conllu_tag_field() -> None:
 def test_tokens_and_tags_must_align() -> None:
     with pytest.raises(ValueError, match="2 tokens but 1 tags"):
         TaggedSentence(["a", "b"], ["X"])
+
+
+def one(sentence: TaggedSentence, fmt: str, tag_field: str = "upos") -> str:
+    out = io.StringIO()
+    write_sentences([sentence], fmt, out, tag_field=tag_field)
+    return out.getvalue()
+
+
+def test_escape_and_unescape() -> None:
+    field = "a\\b\tc\rd\ne\x0bf\x1cg\x85h\u2028i\u2029j\xa0k/ l"
+    assert escape(field) == r"a\\b\tc\rd\ne\x0bf\x1cg\x85h\u2028i\u2029j" + "\xa0k/ l"
+    assert escape(field, " /").endswith("\xa0k\\x2f\\x20l")
+    assert unescape(escape(field)) == unescape(escape(field, " /")) == field
+    for bad in ("a\\", "\\q", "\\x4", "\\u20"):
+        with pytest.raises(ValueError, match="expected an escape"):
+            unescape(bad)
+
+
+def test_text_escapes_tokens_and_tags() -> None:
+    sentence = TaggedSentence(["a\u2028b", "c\\d", "x/y"], ["X/Y", "Z", "W"])
+    assert one(sentence, "text") == r"a\u2028b/X\x2fY c\\d/Z x/y/W" + "\n"
+
+
+def test_sentence_text_is_one_line_of_two_fields() -> None:
+    item = ClassifiedText("a\tb\rc\\d\x0ce\u2029", ["a"], "pos", {"pos": 1.0})
+    out = io.StringIO()
+    write_classified([item], "text", out)
+    assert out.getvalue() == "pos\t" + r"a\tb\rc\\d\x0ce\u2029" + "\n"
+
+
+def test_jsonl_escapes_what_splitlines_breaks_at() -> None:
+    tokens = ["a\u2028b", "c\x85d", "e\u2029\x1c\r"]
+    text = one(TaggedSentence(tokens, ["X"] * 3, text="a\u2028b"), "jsonl")
+    assert "\\u2028" in text and "\u2028" not in text and "\x85" not in text
+    [line] = text.splitlines()
+    assert json.loads(line)["tokens"] == tokens
+
+
+def test_jsonl_is_strict_json() -> None:
+    with pytest.raises(ValueError, match="JSON"):
+        one(TaggedSentence(["a"], ["X"], scores=[float("nan")]), "jsonl")
+
+
+def test_conllu_form_keeps_spaces_and_no_break_spaces() -> None:
+    rows = one(TaggedSentence(["New York", "a\xa0b\x1f"], ["X", "Y"]), "conllu").splitlines()
+    assert [row.split("\t")[1] for row in rows[1:3]] == ["New York", "a\xa0b\x1f"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "tag_field", "tokens", "tags", "refused"),
+    [
+        ("conllu", "upos", ["a", "b\tc"], ["X", "X"], "the token 'b\\tc'"),
+        ("conllu", "upos", ["a\x0bb"], ["X"], "U+000B"),
+        ("conllu", "misc", ["a"], ["B|X"], "the tag 'B|X'"),
+        ("conll", "upos", ["New York"], ["X"], "U+0020"),
+        ("conll", "upos", ["a\rb"], ["X"], "U+000D"),
+        ("conll", "upos", ["a"], ["X Y"], "the tag 'X Y'"),
+    ],
+)
+def test_columns_formats_refuse_what_they_cannot_hold(
+    fmt: str, tag_field: str, tokens: list[str], tags: list[str], refused: str
+) -> None:
+    out = io.StringIO()
+    writer = SentenceWriter(out, fmt, tag_field)
+    writer.write(TaggedSentence(["ok"], ["X"]))
+    written_before = out.getvalue()
+    with pytest.raises(FormatError, match=f"--format {fmt} cannot hold .*{re.escape(refused)}"):
+        writer.write(TaggedSentence(tokens, tags))
+    assert out.getvalue() == written_before
