@@ -12,6 +12,7 @@ from typing import Any, Protocol, TextIO
 import torch
 
 from tagger.io import write_artifact
+from tagger.outputs import write_text
 
 CHECKPOINT = "checkpoint"
 TRAINER_STATE = "trainer.pt"
@@ -83,7 +84,7 @@ class Progress:
 
 
 class JsonlLog:
-    """Appends one JSON line per epoch to train_log.jsonl."""
+    """Adds one JSON line per epoch to train_log.jsonl (strict JSON: no NaN)."""
 
     def __init__(self, output: Path) -> None:
         self.path = output / LOG
@@ -92,9 +93,9 @@ class JsonlLog:
         pass
 
     def on_epoch_end(self, state: TrainState, report: EpochReport, trainer: Any) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(asdict(report)) + "\n")
+        # Rewritten whole (a few KB) so that a kill never leaves half a line.
+        before = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
+        write_text(self.path, before + json.dumps(asdict(report), allow_nan=False) + "\n")
 
 
 class KeepBest:

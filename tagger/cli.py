@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from tagger.cli_options import Backend, DataDir, Device, Int8, OnnxFile, fail, ray_flag_argv
+from tagger.cli_options import (
+    Backend,
+    DataDir,
+    Device,
+    Force,
+    Int8,
+    OnnxFile,
+    fail,
+    ray_flag_argv,
+    repeated_option,
+    run_interruptible,
+)
 from tagger.data.errors import CorpusError
 from tagger.explain.cli import register as register_explain
 from tagger.tag_cli import register as register_tag
@@ -36,6 +47,7 @@ def train_cli(
     data_dir: DataDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     device: Device = "auto",
+    force: Force = False,
 ) -> None:
     """Train a model from a config file into OUTPUT."""
     from tagger.config import ConfigError, load_config
@@ -48,7 +60,14 @@ def train_cli(
     try:
         cfg = load_config(config, items)
         result = train(
-            cfg, output, data_dir=data_dir, resume=resume, progress=not quiet, device=device
+            cfg,
+            output,
+            data_dir=data_dir,
+            resume=resume,
+            progress=not quiet,
+            device=device,
+            force=force,
+            inputs=[config],
         )
     except (ConfigError, CorpusError, FileNotFoundError, ValueError) as err:
         fail(str(err))
@@ -74,6 +93,7 @@ def evaluate_cli(
     plots: Annotated[
         Path | None, typer.Option("--plots", help="Folder for the confusion and per-label plots.")
     ] = None,
+    force: Force = False,
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.devices import serving_device
@@ -84,9 +104,12 @@ def evaluate_cli(
         score_predictions,
     )
     from tagger.explain.evaluation import write_evaluation_plots
+    from tagger.outputs import PLOTS, check_output
     from tagger.predict import Predictor
 
     try:
+        if plots is not None:
+            check_output(plots, [model, corpus, onnx], PLOTS, force, "--plots")
         predictor = Predictor.load(
             model,
             backend=backend,
@@ -116,8 +139,10 @@ def export_cli(
     """Export the network (embeddings to scores) as ONNX, for `tag --backend onnx --onnx`."""
     from tagger.export import export_onnx
     from tagger.io import read_artifact
+    from tagger.outputs import check_output
 
     try:
+        check_output(onnx, [model], option="--onnx")
         data = export_onnx(read_artifact(model), onnx)
     except (FileNotFoundError, ValueError, OSError) as err:
         fail(str(err))
@@ -143,12 +168,13 @@ def to_spacy_cli(
             "(default: the one the first model carries, else spaCy's rules + sentencizer)."
         ),
     ] = "",
+    force: Force = False,
 ) -> None:
     """Write a spaCy pipeline (tokenizer, sentencizer, one component per model)."""
     from tagger.to_spacy import to_spacy
 
     try:
-        nlp = to_spacy(models, output, lang, base, int8, device, tokenizer)
+        nlp = to_spacy(models, output, lang, base, int8, device, tokenizer, force)
     except (FileNotFoundError, ValueError, OSError) as err:
         fail(str(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))
@@ -179,6 +205,11 @@ register_explain(app)
 
 
 def main() -> None:
-    """The `tagger` command: `--ray` given alone means a local Ray."""
+    """The `tagger` command: `--ray` given alone means a local Ray; an option given twice
+    is an error; SIGINT and SIGTERM end it with one line (tagger.cli_options)."""
     sys.argv[1:] = ray_flag_argv(sys.argv[1:])
-    app()
+    twice = repeated_option(typer.main.get_command(app), sys.argv[1:])
+    if twice is not None:
+        typer.echo(f"error: {twice} (the option takes one value)", err=True)
+        sys.exit(2)
+    run_interruptible(app)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -26,12 +30,26 @@ Device = Annotated[
 OnnxFile = Annotated[
     Path | None, typer.Option("--onnx", help="With --backend onnx: a file from `tagger export`.")
 ]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Write into an output folder that holds other files (they are kept)."
+    ),
+]
 
 
 def fail(message: str) -> NoReturn:
     """Print `error: message` to stderr and exit with status 1 (no traceback)."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+def check_counts(**values: tuple[float, float]) -> None:
+    """Fail unless each option's value is at least its floor: `batch_size=(0, 1)` fails
+    with `--batch-size: expected at least 1, got 0`."""
+    for name, (value, floor) in values.items():
+        if value < floor:
+            fail(f"--{name.replace('_', '-')}: expected at least {floor:g}, got {value:g}")
 
 
 RAY_ADDRESS = re.compile(r"^(local|auto|ray://.+|[^/\s]+:\d+)$")
@@ -46,3 +64,63 @@ def ray_flag_argv(argv: list[str]) -> list[str]:
         if arg == "--ray" and (i + 1 == len(argv) or not RAY_ADDRESS.match(argv[i + 1])):
             fixed.append("local")
     return fixed
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: unwinds like KeyboardInterrupt, so every output being
+    written is dropped (tagger.outputs) before the command exits 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def run_interruptible(command: Callable[[], object]) -> None:
+    """Run the CLI with SIGINT and SIGTERM turned into one line and exit 130 / 143; a
+    closed stdout (`tagger tag ... | head`) ends quietly."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
+    try:
+        command()
+    except Interrupted as stop:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        name = signal.Signals(stop.signum).name
+        typer.echo(f"error: interrupted ({name}); no output was left half-written", err=True)
+        sys.exit(128 + stop.signum)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        sys.exit(141)
+
+
+def repeated_option(command: Any, argv: list[str]) -> str | None:
+    """`--format a --format b`: the option given twice (its two spellings), or None.
+    Options that take a list (`--set`) may repeat, and so may flags."""
+    args = list(argv)
+    while hasattr(command, "commands"):  # a group (Typer's own copy of click's classes)
+        name = next((a for a in args if not a.startswith("-")), None)
+        if name is None or name not in command.commands:
+            return None
+        args = args[args.index(name) + 1 :]
+        command = command.commands[name]
+    seen: dict[str, str] = {}
+    for arg in args:
+        if arg == "--":
+            break
+        spelled = arg.split("=", 1)[0]
+        for param in command.params:
+            if getattr(param, "param_type_name", "") != "option":
+                continue
+            if param.multiple or param.is_flag:
+                continue
+            if spelled in param.opts + param.secondary_opts and param.name is not None:
+                if param.name in seen:
+                    first = seen[param.name]
+                    return (
+                        f"{first} {'and ' + spelled + ' ' if first != spelled else ''}given twice"
+                    )
+                seen[param.name] = spelled
+    return None

@@ -23,6 +23,7 @@ from tagger.config import SENTENCE_TASKS
 from tagger.data.batching import Batch, BatchEncoder
 from tagger.io import Artifact, weights_digest
 from tagger.model.build import SequenceTagger
+from tagger.outputs import write_bytes
 
 INPUT_NAMES = ("words", "pretrained", "casing", "chars", "char_lengths", "char_index", "lengths")
 OPSET = 17
@@ -114,6 +115,5 @@ def export_onnx(artifact: Artifact, target: str | Path | None = None) -> bytes:
     )
     data = graph.SerializeToString()
     if target is not None:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_bytes(data)
+        write_bytes(target, data)
     return data

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from safetensors.torch import load_file, save_file
 from tagger.config import SENTENCE_TASKS, Config, config_from_dict, config_to_dict
 from tagger.data.vocab import Vocabs
 from tagger.model.build import SequenceTagger, build_model
+from tagger.outputs import MODEL, replace_folder
 
 FORMAT_VERSION = 1
 ARTIFACT_FILES = ("config.json", "vocab.json", "model.safetensors", "meta.json")
@@ -38,34 +37,18 @@ class Artifact:
 def write_artifact(
     path: str | Path, artifact: Artifact, extra: dict[str, bytes] | None = None
 ) -> None:
-    """Write the artifact folder atomically: build it beside `path`, then swap it in.
+    """Write the artifact folder atomically: built beside `path`, then swapped in.
 
-    Files of an existing folder that are not part of an artifact (a training log, a
-    checkpoint folder) are carried over; `extra` adds files written in the same swap.
+    Other entries of an existing folder (a training log, a checkpoint folder) are kept;
+    `extra` adds files written in the same swap.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*"):  # left by a process killed mid-write
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        _write_files(tmp, artifact)
+
+    def build(folder: Path) -> None:
+        _write_files(folder, artifact)
         for name, data in (extra or {}).items():
-            (tmp / name).write_bytes(data)
-        if path.exists():
-            owned = {*ARTIFACT_FILES, TOKENIZER_DIR}
-            for entry in path.iterdir():
-                if entry.name not in owned and not (tmp / entry.name).exists():
-                    entry.rename(tmp / entry.name)
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            path.rename(old)
-            tmp.rename(path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            (folder / name).write_bytes(data)
+
+    replace_folder(path, MODEL, build)
 
 
 def _write_files(folder: Path, artifact: Artifact) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,10 @@ def _after_fork_in_child() -> None:
     global _FORKED
     _FORKED = True
     torch.set_num_threads(1)
+    # The parent alone handles Ctrl-C and SIGTERM (it ends its workers); workers die
+    # silently when it terminates them, instead of printing tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def one_torch_thread_in_forked_children() -> None:

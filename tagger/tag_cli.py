@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from tagger.cli_options import Backend, Device, Int8, OnnxFile, fail
+from tagger.cli_options import Backend, Device, Int8, OnnxFile, check_counts, fail
 from tagger.data.errors import CorpusError
 
 
@@ -91,16 +91,26 @@ def tag_cli(
     from tagger.data.lines import ON_ERROR, file_sources
     from tagger.data.schemes import SCHEMES
     from tagger.devices import serving_device
+    from tagger.outputs import atomic_file, check_output
     from tagger.predict import Predictor
     from tagger.tag import check_format, tag_sources
 
     for path in files or []:
         if not is_readable(path):
             fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
+    check_counts(batch_size=(batch_size, 1), processes=(processes, 1))
+    check_counts(threads=(threads, 0), workers=(workers, 0))
     if on_error not in ON_ERROR:
         fail(f"--on-error: expected stop or skip, got {on_error!r}")
     if scheme not in SCHEMES:
         fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
+    to_file = output is not None and str(output) != "-"  # `--output -` is stdout
+    if to_file and ray is None:
+        inputs = [model, *(files or []), tokenizer, onnx]
+        try:
+            check_output(output, inputs)  # type: ignore[arg-type]
+        except ValueError as err:
+            fail(str(err))
     if ray is not None:  # the same output through tagger.cluster's Ray actors
         from tagger.cluster import TagOptions, tag_files
 
@@ -140,8 +150,8 @@ def tag_cli(
 
     sources = file_sources(files or [], on_error, report)
     with ExitStack() as stack:
-        to_file = output is not None and str(output) != "-"  # `--output -` is stdout
-        out = stack.enter_context(output.open("w", encoding="utf-8")) if to_file else sys.stdout
+        # A file is written beside its name and renamed into place only when complete.
+        out = stack.enter_context(atomic_file(output, compress=True)) if to_file else sys.stdout
         try:
             tag_sources(
                 predictor, sources, out, fmt, pretokenized, scores, split_sentences, processes

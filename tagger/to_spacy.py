@@ -9,6 +9,8 @@ import spacy
 from spacy.language import Language
 
 from tagger.io import read_artifact, read_tokenizer
+from tagger.languages import check_language
+from tagger.outputs import PIPELINE, check_output, replace_folder
 
 TOKENIZER = "tagger.trained_tokenizer.v1"  # the registered spaCy tokenizer
 
@@ -70,8 +72,15 @@ def to_spacy(
     int8: bool = False,
     device: str = "auto",
     tokenizer: str | Path = "",
+    force: bool = False,
 ) -> Language:
-    """Build the pipeline and save it; the folder loads with spacy.load, models included."""
+    """Build the pipeline and save it; the folder loads with spacy.load, models included.
+
+    `output` is checked before anything is built (tagger.outputs) and written atomically.
+    """
+    if lang:
+        check_language(lang, "--lang")  # before anything is built or written
+    check_output(output, [*models, base, tokenizer], PIPELINE, force)
     nlp = build_pipeline(models, lang, base, int8, device, tokenizer)
-    nlp.to_disk(output)
+    replace_folder(output, PIPELINE, nlp.to_disk)
     return nlp

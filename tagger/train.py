@@ -3,6 +3,7 @@ callbacks that write the model folder. Side effects live in tagger.callbacks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from tagger.config import Config
 from tagger.distributed import World
 from tagger.explain.training_plot import TrainingPlot, write_training_plot
 from tagger.io import weights_digest
+from tagger.outputs import MODEL, check_output
 from tagger.trainer import Trainer, new_trainer, resume_trainer, seed_everything
 from tagger.training_data import load_examples, multiword_table
 
@@ -35,13 +37,19 @@ def train(
     resume: bool = False,
     progress: bool = True,
     device: str = "auto",
+    force: bool = False,
+    inputs: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
     """Train a model on config's corpus into `output`; with resume, continue its checkpoint.
 
+    `output` is checked first (tagger.outputs): a folder holding files training did not
+    write is refused unless `force`; `inputs` (the config file) may not be inside it.
     Under torchrun every rank runs this; rank 0 alone writes `output`. Workers that
     torchrun restarted after a failure resume from the checkpoint when there is one.
     """
-    output = Path(output)
+    output = check_output(
+        output, [*inputs, *training_inputs(config, data_dir)], MODEL, force
+    )
     world = distributed.from_environment()
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
@@ -62,6 +70,17 @@ def train(
         "world_size": world.world_size,
         "weights_sha256": digest,  # of the final weights (the folder holds the best epoch's)
     }
+
+
+def training_inputs(config: Config, data_dir: Path | None) -> list[str | Path]:
+    """The files and folders training reads: corpus files, tokenizer, vectors, data dir."""
+    data = config.data
+    found: list[str | Path] = [data.train, data.dev, data.test, data.tokenizer]
+    if config.model.pretrained and Path(config.model.pretrained).exists():
+        found.append(config.model.pretrained)
+    if data_dir is not None:
+        found.append(data_dir)
+    return [item for item in found if item]
 
 
 def _fit(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
 
 from tagger.cluster.blocks import TagOptions, connect, plan_blocks, tag_blocks
 from tagger.config import SENTENCE_TASKS
 from tagger.data.errors import CorpusError
 from tagger.data.inputs import STDIN, compression
+from tagger.outputs import atomic_file, check_output
 
 SUFFIXES = {"conllu": ".conllu", "conll": ".conll", "jsonl": ".jsonl", "text": ".txt"}
 
@@ -61,10 +62,12 @@ def tag_files(
     targets: list[Path] = []
     if to_folder:
         assert output is not None
-        output.mkdir(parents=True, exist_ok=True)
         targets = output_names(files, output, options.fmt)
     elif output is not None and str(output) != "-":
         targets = [output]
+    inputs = [options.model, options.tokenizer, *files]
+    for target in targets:
+        check_output(target, inputs)
     skipped: list[str] = []
 
     def note(error: CorpusError) -> None:
@@ -77,10 +80,8 @@ def tag_files(
         import ray
 
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    streams: list[TextIO] = []
-    temps = [t.with_name(f".{t.name}.part") for t in targets]
-    try:
-        streams = [open(t, "w", encoding="utf-8") for t in temps]
+    with ExitStack() as stack:  # each file is renamed into place only when all are complete
+        streams = [stack.enter_context(atomic_file(t, compress=True)) for t in targets]
         writers = [ResultWriter(predictor, options.fmt, s) for s in streams] or [
             ResultWriter(predictor, options.fmt, sys.stdout)
         ]
@@ -93,15 +94,6 @@ def tag_files(
                 report(f"skipped {message}")
             skipped += done.skipped
             writers[done.file if to_folder else 0].write(done.results)
-        for stream in streams:
-            stream.close()
-        for temp, target in zip(temps, targets, strict=True):
-            os.replace(temp, target)
-    finally:
-        for stream in streams:
-            stream.close()
-        for temp in temps:
-            temp.unlink(missing_ok=True)
     if skipped:
         report(f"skipped {len(skipped)} bad line(s) (--on-error skip)")
     report(

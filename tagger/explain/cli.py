@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from tagger.cli_options import DataDir, Device, fail
+from tagger.cli_options import DataDir, Device, Force, check_counts, fail
 from tagger.data.errors import CorpusError
 
 
@@ -49,13 +49,26 @@ def explain_cli(
     ] = False,
     data_dir: DataDir = None,
     device: Device = "cpu",
+    force: Force = False,
 ) -> None:
     """Show what the LSTM does with a sentence: gates, cell states, saliency, attention."""
-    from tagger.explain.command import FORMATS, explain_text, write_json_lines, write_page
+    from tagger.explain.command import (
+        FORMATS,
+        explain_text,
+        write_json_file,
+        write_json_lines,
+        write_page,
+    )
+    from tagger.outputs import EXPLAIN, check_output, replace_folder
     from tagger.predict import Predictor
 
     if fmt not in FORMATS:
         fail(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    if output is not None:
+        try:
+            check_output(output, [model, corpus if stats else None], EXPLAIN, force)
+        except ValueError as err:
+            fail(str(err))
     if stats:
         _stats(model, corpus, split, output, data_dir, device)
         return
@@ -72,10 +85,10 @@ def explain_cli(
         write_json_lines(explanations, sys.stdout)
         return
     assert output is not None
-    output.mkdir(parents=True, exist_ok=True)
     if fmt == "json":
-        with open(output / "explain.jsonl", "w", encoding="utf-8") as out:
-            write_json_lines(explanations, out)
+        replace_folder(
+            output, EXPLAIN, lambda temp: write_json_file(explanations, temp / "explain.jsonl")
+        )
         typer.echo(str(output / "explain.jsonl"))
         return
     typer.echo(str(write_page(explanations, output, f"{model.name}: {text}")))
@@ -115,8 +128,11 @@ def report_cli(
 ) -> None:
     """One self-contained HTML report: model card, curves, confusion, explained examples."""
     from tagger.explain.report import write_report
+    from tagger.outputs import check_output
 
+    check_counts(examples=(examples, 0))
     try:
+        check_output(output, [model, corpus])
         written = write_report(model, corpus, output, split, data_dir, examples, device)
     except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
         fail(str(err))

@@ -12,6 +12,7 @@ from tagger.explain.explanation import Explanation, explain
 from tagger.explain.page import document, sentence_section, stats_page
 from tagger.explain.plots import saturation_scatter, sentence_pictures
 from tagger.explain.stats import GateStats, gate_stats
+from tagger.outputs import EXPLAIN, replace_folder
 from tagger.predict import Predictor
 
 FORMATS = ("html", "json")
@@ -46,20 +47,28 @@ def write_json_lines(explanations: Iterable[Explanation], out: TextIO) -> None:
 
 def write_page(explanations: list[Explanation], folder: Path, title: str) -> Path:
     """folder/explain.html (self-contained), every picture as folder/png/sN-NAME.png, and
-    folder/explain.jsonl; returns the page's path."""
-    pictures_dir = folder / "png"
-    pictures_dir.mkdir(parents=True, exist_ok=True)
-    sections = []
-    for number, explanation in enumerate(explanations, start=1):
-        pictures = sentence_pictures(explanation)
-        for name, png in pictures.items():
-            (pictures_dir / f"s{number}-{name}.png").write_bytes(png)
-        sections.append(sentence_section(explanation, pictures, number))
-    with open(folder / "explain.jsonl", "w", encoding="utf-8") as out:
+    folder/explain.jsonl, swapped in at once (tagger.outputs); returns the page's path."""
+
+    def build(temp: Path) -> None:
+        (temp / "png").mkdir()
+        sections = []
+        for number, explanation in enumerate(explanations, start=1):
+            pictures = sentence_pictures(explanation)
+            for name, png in pictures.items():
+                (temp / "png" / f"s{number}-{name}.png").write_bytes(png)
+            sections.append(sentence_section(explanation, pictures, number))
+        write_json_file(explanations, temp / "explain.jsonl")
+        page = document(title, "\n".join(sections))
+        (temp / "explain.html").write_text(page, encoding="utf-8")
+
+    replace_folder(folder, EXPLAIN, build)
+    return folder / "explain.html"
+
+
+def write_json_file(explanations: Iterable[Explanation], path: Path) -> None:
+    """The JSON lines of write_json_lines into a file."""
+    with open(path, "w", encoding="utf-8") as out:
         write_json_lines(explanations, out)
-    page = folder / "explain.html"
-    page.write_text(document(title, "\n".join(sections)), encoding="utf-8")
-    return page
 
 
 def corpus_stats(
@@ -78,11 +87,16 @@ def corpus_stats(
 
 
 def write_stats(stats: GateStats, folder: Path, model: str, corpus: str) -> Path:
-    """folder/stats.html, folder/saturation.png and folder/stats.json; the page's path."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """folder/stats.html, folder/saturation.png and folder/stats.json, swapped in at once;
+    the page's path."""
     picture = saturation_scatter(stats)
-    (folder / "saturation.png").write_bytes(picture)
-    (folder / "stats.json").write_text(json.dumps(stats.to_json(), indent=1), encoding="utf-8")
-    page = folder / "stats.html"
-    page.write_text(stats_page(stats, picture, model, corpus), encoding="utf-8")
-    return page
+
+    def build(temp: Path) -> None:
+        (temp / "saturation.png").write_bytes(picture)
+        text = json.dumps(stats.to_json(), indent=1, allow_nan=False)
+        (temp / "stats.json").write_text(text, encoding="utf-8")
+        page = stats_page(stats, picture, model, corpus)
+        (temp / "stats.html").write_text(page, encoding="utf-8")
+
+    replace_folder(folder, EXPLAIN, build)
+    return folder / "stats.html"

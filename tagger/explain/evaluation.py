@@ -8,6 +8,7 @@ from pathlib import Path
 from tagger.config import SENTENCE_TASKS
 from tagger.explain.charts import confusion_matrix, per_label_bars
 from tagger.explain.confusion import Confusion, entity_confusion, label_confusion, tag_confusion
+from tagger.outputs import PLOTS, replace_folder
 
 
 def evaluation_confusion(task: str, gold: list, predicted: list, labels: list[str]) -> Confusion:
@@ -32,7 +33,6 @@ def write_evaluation_plots(
     """folder/confusion.png, confusion.json and per_label.png; returns their paths."""
     if task == "tokenize":
         raise ValueError("--plots: a tokenize model has no labels to plot")
-    folder.mkdir(parents=True, exist_ok=True)
     confusion = evaluation_confusion(task, gold, predicted, labels)
     what = {"ner": "entities"}.get(task, "classes" if task in SENTENCE_TASKS else "tags")
     written = {
@@ -42,6 +42,10 @@ def write_evaluation_plots(
         ),
         "confusion.json": json.dumps(confusion.to_json()).encode(),
     }
-    for name, data in written.items():
-        (folder / name).write_bytes(data)
+
+    def build(temp: Path) -> None:
+        for name, data in written.items():
+            (temp / name).write_bytes(data)
+
+    replace_folder(folder, PLOTS, build)
     return [folder / name for name in written]

@@ -20,6 +20,7 @@ from tagger.explain.explanation import explain
 from tagger.explain.page import document, image, sentence_section
 from tagger.explain.plots import sentence_pictures
 from tagger.io import artifact_info
+from tagger.outputs import write_text
 from tagger.predict import Predictor
 
 EXAMPLES = 3  # explained sentences
@@ -56,8 +57,7 @@ def write_report(
         explanation = explain(predictor, sentence)
         sections.append(sentence_section(explanation, sentence_pictures(explanation), number))
     title = f"{model.name}: {task} model report"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(document(title, "\n".join(sections)), encoding="utf-8")
+    write_text(output, document(title, "\n".join(sections)))
     return output
 
 

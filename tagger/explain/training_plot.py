@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from tagger.callbacks import LOG, EpochReport, TrainState
+from tagger.outputs import write_bytes
 
 PLOT = "training.png"
 REDRAW_SECONDS = 60.0  # at most one redraw a minute while training (about 0.3 s each)
@@ -23,11 +22,7 @@ def write_training_plot(output: Path) -> Path | None:
     if not rows:
         return None
     data = training_curves(rows, title=output.name)
-    fd, name = tempfile.mkstemp(dir=output, prefix=f".{PLOT}.", suffix=".part")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(name, output / PLOT)
-    return output / PLOT
+    return write_bytes(output / PLOT, data)
 
 
 class TrainingPlot:
