@@ -35,7 +35,10 @@ def tag_cli(
         Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")
     ] = None,
     pretokenized: Annotated[
-        bool, typer.Option("--pretokenized", help="One sentence per line, tokens split on spaces.")
+        bool,
+        typer.Option(
+            "--pretokenized", help="One sentence per line, tokens split on spaces and tabs."
+        ),
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 512,
     scheme: Annotated[str, typer.Option(help="NER output scheme: iob2, iob1 or bioes.")] = "iob2",

@@ -7,6 +7,7 @@ from typing import Any
 
 from tagger.cluster.blocks import TagOptions
 from tagger.config import SENTENCE_TASKS
+from tagger.data.lines import split_tokens
 
 
 class RowTagger:
@@ -31,7 +32,8 @@ class RowTagger:
             by_text = iter(found)  # classify_texts leaves out blank texts
             labels, probs = [], []
             for text in texts:
-                item = next(by_text) if text.strip() else None
+                blank = not (split_tokens(text) if self.pretokenized else text.strip())
+                item = None if blank else next(by_text)
                 labels.append(item.label if item else "")
                 probs.append(item.probs if item else {})
             batch["label"], batch["probs"] = labels, probs
@@ -39,7 +41,7 @@ class RowTagger:
         tokens, tags = [], []
         for text in texts:
             if self.pretokenized:
-                sentences = list(self.predictor.tag_tokens([text.split()]))
+                sentences = list(self.predictor.tag_tokens([split_tokens(text)]))
             else:
                 sentences = list(self.predictor.tag_texts([text]))
             tokens.append([t for s in sentences for t in s.tokens])

@@ -12,6 +12,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
+from tagger.data.lines import split_tokens
 from tagger.memory import release_freed_memory
 
 if TYPE_CHECKING:
@@ -77,5 +78,5 @@ def _doc_sentences(doc: Doc) -> list[list[str]]:
 
 
 def pretokenized(line: str) -> list[str]:
-    """One already tokenized sentence per line, tokens separated by whitespace."""
-    return line.split()
+    """One already tokenized sentence per line, tokens separated by spaces and tabs."""
+    return split_tokens(line)

@@ -75,7 +75,8 @@ def test_one_result_per_text_in_order(tokenizer: TextTokenizer) -> None:
 
 
 def test_pretokenized_splits_on_whitespace() -> None:
-    assert pretokenized("  U.K. startup\tfor $1 \n") == ["U.K.", "startup", "for", "$1"]
+    assert pretokenized("  U.K. startup\tfor $1 ") == ["U.K.", "startup", "for", "$1"]
+    assert pretokenized("New\xa0York is") == ["New\xa0York", "is"]
     assert pretokenized("") == []
 
 
