@@ -37,6 +37,51 @@ TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its 
 LOSS_EVERY = 20  # batches between reads of the running loss (a read waits for a GPU)
 
 
+class TrainingDiverged(ValueError):
+    """A non-finite loss, gradient norm, weight or dev score: training cannot go on."""
+
+
+DIVERGED_HINT = "(lower train.lr or set train.clip)"
+
+
+class FirstBadStep:
+    """Finds the first step whose loss or gradient norm is not finite. Steps are only kept
+    (no work, no wait for the device); a look (one wait) runs where the loss is read anyway."""
+
+    def __init__(self) -> None:
+        self.window: list[tuple[int, torch.Tensor, torch.Tensor]] = []  # since the last look
+
+    def see(self, step: int, loss: torch.Tensor, norm: torch.Tensor | None) -> None:
+        """Keep this step's loss and gradient norm (None: not computed) for the next look."""
+        loss = loss.detach()
+        self.window.append((step, loss, loss if norm is None else norm.detach()))
+
+    def first(self) -> tuple[int, float, float] | None:
+        """(step, loss, gradient norm) of the first bad step kept, or None (waits)."""
+        if not self.window:
+            return None
+        values = torch.stack(
+            [torch.stack([loss.float(), norm.float()]) for _, loss, norm in self.window]
+        )
+        bad = (~torch.isfinite(values)).any(dim=1).nonzero()  # (bad steps, 1)
+        if len(bad) == 0:
+            self.window.clear()  # all finite: no need to look at these again
+            return None
+        i = int(bad[0, 0])
+        return self.window[i][0], float(values[i, 0]), float(values[i, 1])
+
+    def check(self, epoch: int) -> None:
+        """Raise TrainingDiverged naming the epoch and the first bad step, if there was one."""
+        found = self.first()
+        if found is None:
+            return
+        step, loss, norm = found
+        what = f"loss is {loss}" if not math.isfinite(loss) else f"gradient norm is {norm}"
+        raise TrainingDiverged(
+            f"training diverged: {what} at epoch {epoch}, step {step} {DIVERGED_HINT}"
+        )
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -143,6 +188,7 @@ class Trainer:
         batches = distributed.my_batches(every, world)
         self.model.train()
         running = torch.zeros((), dtype=torch.float64, device=self.device)  # sum of loss x tokens
+        bad = FirstBadStep()
         total_loss, tokens, start = 0.0, 0, time.perf_counter()
         budget = t.max_minutes * 60 if t.max_minutes > 0 else math.inf
         for done, indices in enumerate(batches, start=1):
@@ -153,12 +199,15 @@ class Trainer:
                 labels=targets if self.sentence_level else None,
             )
             n = int(batch.lengths.sum())
-            loss = self.step(to_device(batch, self.device))
+            loss, norm = self.step(to_device(batch, self.device))
+            bad.see(done, loss, norm)
             running += loss.detach() * n
             tokens += n
             seconds = time.perf_counter() - start
             if done % LOSS_EVERY == 0 or done == len(batches):
                 total_loss = float(running)
+                if not world.distributed:  # ranks stop together, at the epoch's end
+                    bad.check(epoch)
             for callback in callbacks:
                 callback.on_batch(epoch, done, len(batches), total_loss / tokens, tokens / seconds)
             over = state.elapsed + seconds > budget
@@ -166,11 +215,18 @@ class Trainer:
                 state.stop, state.stop_reason = True, f"time budget of {t.max_minutes} minutes"
                 break
         seconds = time.perf_counter() - start
-        total_loss, all_tokens = distributed.summed([float(running), tokens], world, self.device)
+        total_loss, all_tokens, bad_ranks = distributed.summed(
+            [float(running), tokens, float(bad.first() is not None)], world, self.device
+        )
+        if bad_ranks or not math.isfinite(total_loss):
+            bad.check(epoch)  # this rank's first bad step, else another rank's
+            raise TrainingDiverged(f"training diverged at epoch {epoch} {DIVERGED_HINT}")
         return total_loss / max(all_tokens, 1), int(all_tokens), seconds
 
-    def step(self, batch: Batch) -> torch.Tensor:
-        """Forward, backward and an optimizer step on one batch; returns the loss."""
+    def step(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Forward, backward and an optimizer step on one batch; returns the loss and the
+        gradient norm (None when not clipping, or under fp16, whose scaler skips the steps
+        with non-finite gradients)."""
         t = self.config.train
         with autocast(self.device, self.precision):
             loss = self.model.loss_of(self.runner(batch), batch)
@@ -180,8 +236,9 @@ class Trainer:
             self.scaler.unscale_(self.optimizer)
         else:
             loss.backward()
+        norm = None
         if t.clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.clip)
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.clip)
         if self.scaler is not None:
             self.scaler.step(self.optimizer)
             self.scaler.update()
@@ -189,7 +246,16 @@ class Trainer:
             self.optimizer.step()
         if self.average is not None:
             self.average.update(self.model)
-        return loss
+        return loss, None if self.scaler is not None else norm
+
+    def check_weights(self, epoch: int) -> None:
+        """Raise TrainingDiverged if a weight is not finite (one wait, once an epoch): the
+        last step's update can overflow with a finite loss and gradient norm."""
+        finite = torch.stack([torch.isfinite(p).all() for p in self.model.parameters()])
+        if not bool(finite.all()):
+            raise TrainingDiverged(
+                f"training diverged: weights are not finite after epoch {epoch} {DIVERGED_HINT}"
+            )
 
     def fit(
         self,
@@ -204,8 +270,11 @@ class Trainer:
             loss, tokens, seconds = self.run_epoch(epoch, train, state, callbacks)
             seconds = distributed.shared(seconds, self.world, self.device)  # rank 0's clock
             state.elapsed += seconds
+            self.check_weights(epoch)
             score = self.dev_score(state, dev) if self.world.main else 0.0
             score = distributed.shared(score, self.world, self.device)  # the same schedule
+            if not math.isfinite(score):
+                raise TrainingDiverged(f"training diverged: dev score is {score} at epoch {epoch}")
             self.scheduler.step(score)
             improved = score > state.best_score
             state.epoch = epoch
@@ -234,12 +303,18 @@ class Trainer:
 
 
 def resume_trainer(
-    config: Config, output: Path, device: torch.device, world: World
+    config: Config,
+    output: Path,
+    device: torch.device,
+    world: World,
+    labels: list[str] | None = None,
 ) -> tuple[Trainer, TrainState]:
-    """Model, optimizer, schedule and loop state of OUTPUT/checkpoint."""
+    """Model, optimizer, schedule and loop state of OUTPUT/checkpoint, which must be of
+    config's task and model, and know the training data's `labels` (when given)."""
     if not (output / CHECKPOINT).is_dir():
         raise FileNotFoundError(f"{output / CHECKPOINT}: no checkpoint to resume from")
     saved = read_artifact(output / CHECKPOINT)
+    check_resumable(output / CHECKPOINT, saved, config, labels)
     # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
     trainer = Trainer(
         replace(saved.config, train=config.train),
@@ -257,6 +332,34 @@ def resume_trainer(
     state = TrainState(**trainer_state["state"])
     state.stop, state.stop_reason = False, ""
     return trainer, state
+
+
+def check_resumable(
+    path: Path, saved: Artifact, config: Config, labels: list[str] | None = None
+) -> None:
+    """Raise ValueError naming the checkpoint unless it trains what `config` describes:
+    the same task, the same model settings, and every label of the training data."""
+    hint = "train without --resume into another folder, or resume with the checkpoint's config"
+    if saved.config.task != config.task:
+        raise ValueError(
+            f"{path}: the checkpoint is of task {saved.config.task!r}, the config's task is "
+            f"{config.task!r}; {hint}"
+        )
+    ours, theirs = asdict(config.model), asdict(saved.config.model)
+    for key, value in ours.items():
+        if theirs.get(key) != value:
+            raise ValueError(
+                f"{path}: the checkpoint's model.{key} is {theirs.get(key)!r}, the config's "
+                f"is {value!r}; {hint}"
+            )
+    unknown = sorted(set(labels or ()) - set(saved.vocabs.labels.items))
+    if unknown:
+        shown = ", ".join(repr(label) for label in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise ValueError(
+            f"{path}: the training data has labels the checkpoint does not know "
+            f"({shown}{more}); {hint}"
+        )
 
 
 def new_trainer(
