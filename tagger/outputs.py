@@ -221,6 +221,12 @@ def _check_folder_target(name: str, path: Path, kind: FolderKind, force: bool) -
     entries = sorted(e.name for e in path.iterdir() if not _is_temp(e.name))
     own = _names_of(kind, path) if found is kind else set()
     foreign = [e for e in entries if e not in own]
+    clashing = [e for e in foreign if e in kind.names]
+    if clashing:  # a user's own config.json: --force keeps other files, it cannot keep these
+        raise OutputError(
+            f"{name}: holds {', '.join(clashing)}, which {kind.command} would replace, and it "
+            f"is not {kind.what}; give a new or empty folder"
+        )
     if foreign and not force:
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
         shown = ", ".join(foreign[:3]) + more

@@ -97,7 +97,7 @@ def _fit(
     config, train_examples, dev, labels = load_examples(config, data_dir)
     resume = resume or (world.restarts > 0 and (output / CHECKPOINT).is_dir())
     if resume:
-        trainer, state = resume_trainer(config, output, where, world)
+        trainer, state = resume_trainer(config, output, where, world, labels)
     else:
         multiword = multiword_table(config, data_dir)
         trainer = new_trainer(config, train_examples[0], labels, where, world, multiword)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tagger.config import SENTENCE_TASKS
+from tagger.data.lines import split_tokens
 from tagger.explain.explanation import Explanation, explain
 from tagger.explain.page import document, sentence_section, stats_page
 from tagger.explain.plots import saturation_scatter, sentence_pictures
@@ -23,7 +24,7 @@ def sentences_of(predictor: Predictor, text: str, tokenized: bool = False) -> li
     them (one sequence for a sentence model, as `tagger tag` classifies it), or the
     whitespace-separated tokens as one sentence with `tokenized`."""
     if tokenized:
-        return [text.split()] if text.split() else []
+        return [split_tokens(text)] if split_tokens(text) else []
     if predictor.config.task in SENTENCE_TASKS:
         return [found.tokens for found in predictor.classify_texts([text]) if found.tokens]
     return [found.tokens for found in predictor.tag_texts([text]) if found.tokens]
