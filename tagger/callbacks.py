@@ -84,17 +84,22 @@ class Progress:
 
 
 class JsonlLog:
-    """Adds one JSON line per epoch to train_log.jsonl (strict JSON: no NaN)."""
+    """Adds one JSON line per epoch to train_log.jsonl (strict JSON: no NaN); a `fresh`
+    run replaces an earlier run's log at its first epoch, not before (a run that fails
+    first leaves the folder as it was)."""
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, fresh: bool = False) -> None:
         self.path = output / LOG
+        self.fresh = fresh
 
     def on_batch(self, *args: Any) -> None:
         pass
 
     def on_epoch_end(self, state: TrainState, report: EpochReport, trainer: Any) -> None:
         # Rewritten whole (a few KB) so that a kill never leaves half a line.
-        before = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
+        keep = self.path.is_file() and not self.fresh
+        before = self.path.read_text(encoding="utf-8") if keep else ""
+        self.fresh = False
         write_text(self.path, before + json.dumps(asdict(report), allow_nan=False) + "\n")
 
 

@@ -16,6 +16,7 @@ from tagger.cli_options import (
     Force,
     Int8,
     OnnxFile,
+    error_text,
     fail,
     ray_flag_argv,
     repeated_option,
@@ -69,8 +70,8 @@ def train_cli(
             force=force,
             inputs=[config],
         )
-    except (ConfigError, CorpusError, FileNotFoundError, ValueError) as err:
-        fail(str(err))
+    except (ConfigError, CorpusError, OSError, ValueError) as err:
+        fail(error_text(err))
     if from_environment().main:  # under torchrun, one summary
         typer.echo(json.dumps(result))
 
@@ -123,8 +124,8 @@ def evaluate_cli(
         if plots is not None:
             task, labels = predictor.config.task, list(predictor.labels)
             write_evaluation_plots(task, gold, predicted, scores, labels, plots)
-    except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
-        fail(str(err))
+    except (CorpusError, OSError, ValueError, KeyError) as err:
+        fail(error_text(err))
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
 
 
@@ -144,8 +145,8 @@ def export_cli(
     try:
         check_output(onnx, [model], option="--onnx")
         data = export_onnx(read_artifact(model), onnx)
-    except (FileNotFoundError, ValueError, OSError) as err:
-        fail(str(err))
+    except (OSError, ValueError) as err:
+        fail(error_text(err))
     typer.echo(json.dumps({"output": str(onnx), "bytes": len(data)}))
 
 
@@ -175,8 +176,8 @@ def to_spacy_cli(
 
     try:
         nlp = to_spacy(models, output, lang, base, int8, device, tokenizer, force)
-    except (FileNotFoundError, ValueError, OSError) as err:
-        fail(str(err))
+    except (OSError, ValueError) as err:
+        fail(error_text(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))
 
 
@@ -187,8 +188,8 @@ def info_cli(model: Annotated[Path, typer.Argument(help="Model folder.")]) -> No
 
     try:
         artifact = read_artifact(model)
-    except (FileNotFoundError, ValueError) as err:
-        fail(str(err))
+    except (OSError, ValueError) as err:
+        fail(error_text(err))
     typer.echo(json.dumps(artifact_info(artifact), indent=1))
 
 

@@ -44,6 +44,14 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
+def error_text(err: BaseException) -> str:
+    """One line for an error: `PATH: No space left on device` for an OSError."""
+    if isinstance(err, OSError) and err.strerror:
+        where = f"{err.filename}: " if err.filename else ""
+        return f"{where}{err.strerror}"
+    return str(err).strip().replace("\n", " ") or type(err).__name__
+
+
 def check_counts(**values: tuple[float, float]) -> None:
     """Fail unless each option's value is at least its floor: `batch_size=(0, 1)` fails
     with `--batch-size: expected at least 1, got 0`."""
@@ -94,6 +102,9 @@ def run_interruptible(command: Callable[[], object]) -> None:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
         sys.exit(141)
+    except OSError as err:  # a full disk or a lost mount where no command expected one
+        typer.echo(f"error: {error_text(err)}", err=True)
+        sys.exit(1)
 
 
 def repeated_option(command: Any, argv: list[str]) -> str | None:

@@ -73,7 +73,8 @@ def _pipeline_names(folder: Path) -> set[str]:
     """The component folders an existing spaCy pipeline lists in its meta.json."""
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        return {str(name) for name in meta.get("pipeline", []) + meta.get("components", [])}
+        names = {str(name) for name in meta.get("pipeline", []) + meta.get("components", [])}
+        return names | {f"{name}.json" for name in names}  # e.g. the sentencizer's file
     except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError):
         return set()
 
@@ -377,6 +378,7 @@ def replace_folder(target: str | Path, kind: FolderKind, build: Callable[[Path],
     swapped = False
     try:
         build(temp)
+        _fsync_files(temp)
         if target.is_dir():
             _keep_entries(target, temp, kind)
             os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
@@ -392,6 +394,17 @@ def replace_folder(target: str | Path, kind: FolderKind, build: Callable[[Path],
         if swapped or temp.exists():
             shutil.rmtree(temp, ignore_errors=True)  # after a swap: the old folder
     return target
+
+
+def _fsync_files(folder: Path) -> None:
+    """Every file under `folder` on disk before the folder is renamed into place."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def _keep_entries(old: Path, new: Path, kind: FolderKind) -> None:

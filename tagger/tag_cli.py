@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from tagger.cli_options import Backend, Device, Int8, OnnxFile, check_counts, fail
+from tagger.cli_options import (
+    Backend,
+    Device,
+    Int8,
+    OnnxFile,
+    check_counts,
+    error_text,
+    fail,
+)
 from tagger.data.errors import CorpusError
 
 
@@ -113,7 +121,7 @@ def tag_cli(
         try:
             check_output(output, inputs)  # type: ignore[arg-type]
         except ValueError as err:
-            fail(str(err))
+            fail(error_text(err))
     if ray is not None:  # the same output through tagger.cluster's Ray actors
         from tagger.cluster import TagOptions, tag_files
 
@@ -131,8 +139,8 @@ def tag_cli(
         )
         try:
             tag_files(files or [], output, options, workers, ray)
-        except (CorpusError, FileNotFoundError, ValueError) as err:
-            fail(str(err))
+        except (CorpusError, OSError, ValueError) as err:
+            fail(error_text(err))
         return
     if threads > 0:
         import torch
@@ -145,19 +153,19 @@ def tag_cli(
         )
         fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
         check_format(predictor, fmt)
-    except (FileNotFoundError, ValueError) as err:
-        fail(str(err))
+    except (OSError, ValueError) as err:
+        fail(error_text(err))
 
     def report(error: CorpusError) -> None:
         typer.echo(f"skipped {error}", err=True)
 
     sources = file_sources(files or [], on_error, report)
-    with ExitStack() as stack:
-        # A file is written beside its name and renamed into place only when complete.
-        out = stack.enter_context(atomic_file(output, compress=True)) if to_file else sys.stdout
-        try:
+    try:
+        with ExitStack() as stack:
+            # A file is written beside its name and renamed into place only when complete.
+            out = stack.enter_context(atomic_file(output, compress=True)) if to_file else sys.stdout
             tag_sources(
                 predictor, sources, out, fmt, pretokenized, scores, split_sentences, processes
             )
-        except (CorpusError, ValueError) as err:
-            fail(str(err))
+    except (CorpusError, OSError, ValueError) as err:
+        fail(error_text(err))

@@ -12,7 +12,6 @@ import torch
 from tagger import distributed
 from tagger.callbacks import (
     CHECKPOINT,
-    LOG,
     Callback,
     Checkpoint,
     EarlyStop,
@@ -47,9 +46,7 @@ def train(
     Under torchrun every rank runs this; rank 0 alone writes `output`. Workers that
     torchrun restarted after a failure resume from the checkpoint when there is one.
     """
-    output = check_output(
-        output, [*inputs, *training_inputs(config, data_dir)], MODEL, force
-    )
+    output = check_output(output, [*inputs, *training_inputs(config, data_dir)], MODEL, force)
     world = distributed.from_environment()
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
@@ -102,19 +99,24 @@ def _fit(
         multiword = multiword_table(config, data_dir)
         trainer = new_trainer(config, train_examples[0], labels, where, world, multiword)
         state = TrainState()
-        if world.main:
-            (output / LOG).unlink(missing_ok=True)
-    state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress))
+    state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress, resume))
     digest = weights_digest(trainer.model)
     if not distributed.same_everywhere(digest, world, where):
         raise RuntimeError(f"rank {world.rank}: the ranks ended training with different weights")
     return state, digest
 
 
-def callbacks(trainer: Trainer, output: Path, progress: bool) -> list[Callback]:
+def callbacks(
+    trainer: Trainer, output: Path, progress: bool, resume: bool = False
+) -> list[Callback]:
     """Early stopping on every rank (its state must agree); files and output on rank 0."""
     stop: list[Callback] = [EarlyStop(trainer.config.train.patience)]
     if not trainer.world.main:
         return stop
-    files: list[Callback] = [KeepBest(output), *stop, Checkpoint(output), JsonlLog(output)]
+    files: list[Callback] = [
+        KeepBest(output),
+        *stop,
+        Checkpoint(output),
+        JsonlLog(output, not resume),
+    ]
     return files + [TrainingPlot(output)] + ([Progress()] if progress else [])

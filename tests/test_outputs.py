@@ -386,6 +386,25 @@ def test_train_into_a_folder_of_user_files_with_force_keeps_every_byte(
     json.loads((project / "data" / "train_log.jsonl").read_text().splitlines()[0])
 
 
+@pytest.mark.parametrize("command", ["tag", "train", "evaluate --plots", "to-spacy"])
+def test_a_full_disk_is_one_line_and_the_old_output_stays(
+    project: Path, models: dict[str, Path], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    first = RUNNER.invoke(app, commands(models, "out")[command])
+    assert first.exit_code == 0, first.output
+    before = snapshot(project)
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = RUNNER.invoke(app, commands(models, "out")[command])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().splitlines() == ["error: No space left on device"]
+    assert snapshot(project) == before
+    assert temporaries(project) == []
+
+
 def test_to_spacy_onto_its_own_model_is_refused_and_the_model_still_loads(
     models: dict[str, Path],
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from tagger.cli_options import DataDir, Device, Force, check_counts, fail
+from tagger.cli_options import DataDir, Device, Force, check_counts, error_text, fail
 from tagger.data.errors import CorpusError
 
 
@@ -68,7 +68,7 @@ def explain_cli(
         try:
             check_output(output, [model, corpus if stats else None], EXPLAIN, force)
         except ValueError as err:
-            fail(str(err))
+            fail(error_text(err))
     if stats:
         _stats(model, corpus, split, output, data_dir, device)
         return
@@ -79,8 +79,8 @@ def explain_cli(
     try:
         predictor = Predictor.load(model, device=device)
         explanations = explain_text(predictor, text, tokenized, saliency)
-    except (FileNotFoundError, ValueError) as err:
-        fail(str(err))
+    except (OSError, ValueError) as err:
+        fail(error_text(err))
     if fmt == "json" and output is None:
         write_json_lines(explanations, sys.stdout)
         return
@@ -109,8 +109,8 @@ def _stats(
         fail("--stats needs --corpus (a catalog name, hf:<id> or a file)")
     try:
         stats = corpus_stats(model, corpus, split, data_dir, device)
-    except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
-        fail(str(err))
+    except (CorpusError, OSError, ValueError, KeyError) as err:
+        fail(error_text(err))
     if output is None:
         typer.echo(json.dumps(stats.to_json()))
         return
@@ -134,6 +134,6 @@ def report_cli(
     try:
         check_output(output, [model, corpus])
         written = write_report(model, corpus, output, split, data_dir, examples, device)
-    except (CorpusError, FileNotFoundError, ValueError, KeyError) as err:
-        fail(str(err))
+    except (CorpusError, OSError, ValueError, KeyError) as err:
+        fail(error_text(err))
     typer.echo(str(written))
