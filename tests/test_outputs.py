@@ -361,11 +361,11 @@ def test_no_command_harms_a_users_folder(
 def test_a_good_output_is_written_and_nothing_else_changes(
     project: Path, models: dict[str, Path], command: str
 ) -> None:
-    before = snapshot(project.parent, skip=("project/sub",))
-    result = RUNNER.invoke(app, commands(models, "sub/out")[command])
+    before = snapshot(project.parent)
+    result = RUNNER.invoke(app, commands(models, "new/deeper/out")[command])  # folders made
     assert result.exit_code == 0, result.output
-    assert (project / "sub" / "out").exists()
-    assert snapshot(project.parent, skip=("project/sub",)) == before
+    assert (project / "new" / "deeper" / "out").exists()
+    assert snapshot(project.parent, skip=("project/new",)) == before
     assert temporaries(project.parent) == []
 
 
@@ -403,6 +403,19 @@ def test_a_full_disk_is_one_line_and_the_old_output_stays(
     assert result.stderr.strip().splitlines() == ["error: No space left on device"]
     assert snapshot(project) == before
     assert temporaries(project) == []
+
+
+def test_tag_on_ray_checks_its_outputs_before_ray_starts(
+    project: Path, models: dict[str, Path]
+) -> None:
+    from tagger.cluster import TagOptions, tag_files
+
+    options = TagOptions(model=str(models["model"]))
+    with pytest.raises(OutputError, match="is also an input"):
+        tag_files(["in.txt"], Path("in.txt"), options, workers=1, address="no-ray-here:1")
+    with pytest.raises(OutputError, match="is part of"):
+        tag_files(["in.txt"], models["model"] / "meta.json", options, 1, "no-ray-here:1")
+    assert (project / "in.txt").read_text(encoding="utf-8") == TEXT
 
 
 def test_to_spacy_onto_its_own_model_is_refused_and_the_model_still_loads(
