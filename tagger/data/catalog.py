@@ -20,6 +20,7 @@ from tagger.data.conllu import TAG_COLUMNS, read_conllu
 from tagger.data.errors import CorpusError
 from tagger.data.sentences import read_label_lines
 from tagger.data.trees import read_sst_trees
+from tagger.outputs import atomic_file
 
 FORMATS = ("conllu", "conll", "labels", "sst-trees")
 _TYPES = {"str": str, "int": int}  # field annotations (strings, see __future__) -> TOML types
@@ -159,36 +160,26 @@ def sha256_of(path: Path) -> str:
 
 
 def _download(spec: SplitFile, target: Path, opener: Callable[[str], IO[bytes]]) -> None:
-    """Fetch spec.url next to target (the named member of it, when it is a zip archive),
-    check its sha256, then rename it into place atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp_next_to(target)
-    archive = _temp_next_to(target) if spec.member else None
-    try:
-        fetched = _fetch(spec, archive or temp, opener)
-        digest = _extract(spec, archive, temp) if archive is not None else fetched
+    """Fetch spec.url (the named member of it, when it is a zip archive) into target
+    through tagger.outputs, which renames it into place only once its sha256 is right."""
+    with atomic_file(target, text=False) as out:
+        if spec.member:
+            with tempfile.TemporaryFile(dir=target.parent) as archive:
+                _fetch(spec, archive, opener)
+                archive.seek(0)
+                digest = _extract(spec, archive, out)
+        else:
+            digest = _fetch(spec, out, opener)
         if digest != spec.sha256:
             where = f"{spec.url} ({spec.member})" if spec.member else spec.url
             raise CorpusError(where, None, f"expected sha256 {spec.sha256}, got {digest}")
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
-        if archive is not None:
-            archive.unlink(missing_ok=True)
 
 
-def _temp_next_to(target: Path) -> Path:
-    """A new empty file beside target, for a download that is renamed into place."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    return Path(name)
-
-
-def _fetch(spec: SplitFile, path: Path, opener: Callable[[str], IO[bytes]]) -> str:
-    """Stream spec.url into path; the hex sha256 of what was written."""
+def _fetch(spec: SplitFile, out: IO[bytes], opener: Callable[[str], IO[bytes]]) -> str:
+    """Stream spec.url into `out`; the hex sha256 of what was written."""
     digest = hashlib.sha256()
     try:
-        with open(path, "wb") as out, opener(spec.url) as response:
+        with opener(spec.url) as response:
             while chunk := response.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
@@ -202,8 +193,8 @@ def _fetch(spec: SplitFile, path: Path, opener: Callable[[str], IO[bytes]]) -> s
     return digest.hexdigest()
 
 
-def _extract(spec: SplitFile, archive: Path, path: Path) -> str:
-    """Copy spec.member out of the zip archive into path; the hex sha256 of the member."""
+def _extract(spec: SplitFile, archive: IO[bytes], out: IO[bytes]) -> str:
+    """Copy spec.member out of the zip archive into `out`; the hex sha256 of the member."""
     digest = hashlib.sha256()
     try:
         with zipfile.ZipFile(archive) as zipped:
@@ -211,7 +202,7 @@ def _extract(spec: SplitFile, archive: Path, path: Path) -> str:
                 raise CorpusError(
                     spec.url, None, f"expected the archive to hold {spec.member}; it does not"
                 )
-            with zipped.open(spec.member) as member, open(path, "wb") as out:
+            with zipped.open(spec.member) as member:
                 while chunk := member.read(_CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
