@@ -216,7 +216,7 @@ def test_download_failure_is_a_clear_error(tmp_path: Path) -> None:
         CorpusError, match="download failed .*Name or service not known.*--data-dir"
     ):
         resolve_split(entry, "dev", data_dir=tmp_path / "none", cache_dir=tmp_path, opener=offline)
-    assert not list(tmp_path.rglob("*.part"))  # no partial file left in the cache
+    assert not list(tmp_path.rglob("*part"))  # no partial file left in the cache
 
 
 def zipped(members: dict[str, bytes]) -> bytes:
