@@ -149,12 +149,14 @@ def check_output(
     kind: FolderKind | None = None,
     force: bool = False,
     option: str = "--output",
+    compress: bool = False,
 ) -> Path:
     """Refuse an unsafe output with an OutputError; return the path to write.
 
     `kind` None means a file. `inputs` are everything the command reads (files and
     folders; None and "-" are skipped). A file output may replace an existing file
-    (the shell's `>` does too), never an input nor a file of a model folder or pipeline.
+    (the shell's `>` does too), never an input nor a file of a model folder or pipeline;
+    a name ending in .gz, .bz2 or .xz is refused unless the command writes it `compress`ed.
     """
     given = Path(target)
     path = Path(os.path.realpath(given))
@@ -176,6 +178,8 @@ def check_output(
     _check_parent(name, path)
     if kind is None:
         _check_file_target(name, path)
+        if not compress and given.suffix.lower() in COMPRESSED:
+            raise OutputError(f"{name}: this command writes no compressed files; drop the suffix")
     else:
         _check_folder_target(name, path, kind, force)
     return path

@@ -119,7 +119,7 @@ def tag_cli(
     if to_file and ray is None:
         inputs = [model, *(files or []), tokenizer, onnx]
         try:
-            check_output(output, inputs)  # type: ignore[arg-type]
+            check_output(output, inputs, compress=True)  # type: ignore[arg-type]
         except ValueError as err:
             fail(error_text(err))
     if ray is not None:  # the same output through tagger.cluster's Ray actors

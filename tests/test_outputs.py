@@ -247,6 +247,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("data", None, "is a folder; expected a file name"),
         ("notes-1.txt", MODEL, "is a file; tagger train writes a folder here"),
         ("notes-1.txt/x", None, "is a file, not a folder"),
+        ("report.html.gz", None, "writes no compressed files"),
     ],
 )
 def test_unsafe_outputs_are_refused(

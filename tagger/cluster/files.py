@@ -67,7 +67,7 @@ def tag_files(
         targets = [output]
     inputs = [options.model, options.tokenizer, *files]
     for target in targets:
-        check_output(target, inputs)
+        check_output(target, inputs, compress=True)
     skipped: list[str] = []
 
     def note(error: CorpusError) -> None:
