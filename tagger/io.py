@@ -12,6 +12,12 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from tagger.artifact_checks import (
+    check_labels_fit_task,
+    check_links,
+    check_meta_task,
+    check_weights,
+)
 from tagger.config import SENTENCE_TASKS, Config, config_from_dict, config_to_dict
 from tagger.data.vocab import Vocabs
 from tagger.model.build import SequenceTagger, build_model
@@ -75,12 +81,7 @@ def read_artifact(path: str | Path) -> Artifact:
     missing = [name for name in ARTIFACT_FILES if not (path / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{path}: not a tagger model folder (missing {', '.join(missing)})")
-    root = path.resolve()
-    for name in ARTIFACT_FILES:
-        if not (path / name).resolve().is_relative_to(root):
-            raise ValueError(
-                f"{path / name}: expected a file inside the model folder, not a link out"
-            )
+    check_links(path)
     meta = _read_json(path / "meta.json", dict)
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
@@ -91,22 +92,25 @@ def read_artifact(path: str | Path) -> Artifact:
         config = config_from_dict(_read_json(path / "config.json", dict))
     except ValueError as err:
         raise ValueError(f"{path / 'config.json'}: {err}") from None
+    check_meta_task(path, config, meta)
     try:
         vocabs = Vocabs.from_json(_read_json(path / "vocab.json", dict))
-    except (KeyError, TypeError, AttributeError, ValueError) as err:
-        raise ValueError(f"{path / 'vocab.json'}: expected the vocabularies ({err!r})") from None
+    except ValueError as err:
+        raise ValueError(f"{path / 'vocab.json'}: expected the vocabularies: {err}") from None
+    check_labels_fit_task(path, config, vocabs.labels.items)
     try:
         state = load_file(str(path / "model.safetensors"))
     except Exception as err:  # safetensors' own error type: the header or the data is wrong
         raise ValueError(
             f"{path / 'model.safetensors'}: expected safetensors weights ({err})"
         ) from None
+    check_weights(path, config, vocabs, state)
     sentence_level = config.task in SENTENCE_TASKS
     try:
         model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level)
         model.load_state_dict(state)
     except (RuntimeError, ValueError) as err:
-        first = str(err).strip().splitlines()[0]
+        first = _reason(err)
         raise ValueError(
             f"{path / 'model.safetensors'}: expected the weights of the model config.json "
             f"and vocab.json describe ({first})"
@@ -114,6 +118,14 @@ def read_artifact(path: str | Path) -> Artifact:
     model.eval()
     tokenizer = read_tokenizer(path / TOKENIZER_DIR) if (path / TOKENIZER_DIR).is_dir() else None
     return Artifact(config=config, vocabs=vocabs, model=model, meta=meta, tokenizer=tokenizer)
+
+
+def _reason(err: Exception) -> str:
+    """The first informative line of an error (load_state_dict's first line only says
+    that there are errors)."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    informative = [line for line in lines if not line.startswith("Error(s) in loading")]
+    return (informative or lines or [type(err).__name__])[0][:300]
 
 
 def _read_json(path: Path, kind: type) -> Any:
