@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import re
 from pathlib import Path
 
 from datasets import Dataset
@@ -11,9 +13,11 @@ from tagger.config import SENTENCE_TASKS, DataConfig
 from tagger.data.catalog import load_catalog, read_split, resolve_split
 from tagger.data.char_labels import char_dataset
 from tagger.data.columns import read_columns
-from tagger.data.conllu import read_conllu
+from tagger.data.conllu import TAG_COLUMNS, read_conllu
+from tagger.data.errors import CorpusError
 from tagger.data.hf import load_hf_or_file, load_raw
 from tagger.data.inputs import DECOMPRESSION_ERRORS, base_suffix, reading
+from tagger.data.lines import decoded_lines
 from tagger.data.raw_text import Paragraph, read_paragraphs
 from tagger.data.schemes import detect_scheme
 from tagger.data.sentences import from_hf, read_label_lines, read_table
@@ -44,6 +48,63 @@ def _looks_like_trees(path: str) -> bool:
     except DECOMPRESSION_ERRORS:
         return False
     return TREE_START.match(first) is not None
+
+
+_CONLLU_ID = re.compile(r"\d+([-.]\d+)?")
+
+
+def sniff_format(path: str | Path, data: DataConfig, sentences: bool = False) -> str | None:
+    """The format of a corpus from its first lines (for stdin or a pipe, whose name says
+    nothing), None when they fit no format of the task."""
+    try:
+        lines = [line for _, line in itertools.islice(decoded_lines(path), 50) if line.strip()]
+    except (CorpusError, *DECOMPRESSION_ERRORS):
+        return None
+    body = [line for line in lines if not line.startswith("#")]
+    if not body:
+        return None
+    first = body[0]
+    columns = first.split("\t")
+    if len(columns) == 10 and _CONLLU_ID.fullmatch(columns[0]):
+        return "conllu" if not sentences else None
+    if first.lstrip().startswith(("{", "[")):
+        return "json"
+    if sentences:
+        return _sniff_sentences(lines[0], data)
+    return "conll" if len(first.split()) >= 2 else None
+
+
+def _sniff_sentences(first: str, data: DataConfig) -> str | None:
+    """Sentence corpora: trees, a TSV/CSV header naming the text and label fields, or
+    `LABEL text` lines."""
+    if TREE_START.match(first):
+        return "sst-trees"
+    for fmt, separator in (("tsv", "\t"), ("csv", ",")):
+        if {data.text_field, data.label_field} <= {f.strip() for f in first.split(separator)}:
+            return fmt
+    return "labels" if len(first.split()) >= 2 else None
+
+
+def label_line(path: str | Path, data: DataConfig, fmt: str, label: str) -> int | None:
+    """The first line of a line-based corpus file (CoNLL-U, CoNLL columns, `LABEL text`)
+    whose gold tag or label is `label`; None for other formats or when not found."""
+    conllu_column = TAG_COLUMNS.get(data.tag_field, 3)
+    fields = {
+        "conllu": lambda line: [] if line.startswith("#") else line.split("\t"),
+        "conll": lambda line: line.split(),
+        "labels": lambda line: line.split(maxsplit=1)[:1],
+    }.get(fmt)
+    column = {"conllu": conllu_column, "conll": data.tag_column, "labels": 0}.get(fmt, 0)
+    if fields is None:
+        return None
+    try:
+        for number, line in decoded_lines(path):
+            found = fields(line)
+            if -len(found) <= column < len(found) and found[column] == label:
+                return number
+    except (CorpusError, *DECOMPRESSION_ERRORS):
+        return None
+    return None
 
 
 def read_file(path: str, data: DataConfig, task: str = "pos", split: str = "train") -> Dataset:
@@ -78,7 +139,34 @@ def load_split(
     data: DataConfig, split: str, data_dir: Path | None = None, task: str = "pos"
 ) -> Dataset:
     """The `split` ("train", "dev", "test") of the corpus described by `data`, read for
-    `task` (a sentence task reads text/label corpora, tokenize the characters of CoNLL-U)."""
+    `task` (a sentence task reads text/label corpora, tokenize the characters of CoNLL-U;
+    NER tags must be entity tags)."""
+    dataset = _load_split(data, split, data_dir, task)
+    if task == "ner":
+        _check_entity_tags(dataset, data, split)
+    return dataset
+
+
+def _check_entity_tags(dataset: Dataset, data: DataConfig, split: str) -> None:
+    """Every tag name of a NER split is O or B-/I-/E-/S- and a type; a malformed one names
+    the file and the line it is first on."""
+    from tagger.data.dataset import tag_names
+    from tagger.data.schemes import entity_types
+
+    for name in tag_names(dataset):
+        try:
+            entity_types([[name]])
+        except ValueError:
+            path = getattr(data, split, "") or data.corpus
+            found = Path(path).is_file()
+            fmt = (data.format or guess_format(path)) if found else ""
+            line = label_line(path, data, fmt, name) if found else None
+            detail = f"expected an entity tag (O, or B-, I-, E-, S- and a type), got {name!r}"
+            raise CorpusError(path, line, detail) from None
+
+
+def _load_split(data: DataConfig, split: str, data_dir: Path | None, task: str) -> Dataset:
+    """load_split before the NER tags are checked."""
     if task == "tokenize":
         windows = data.max_chars if split == "train" else 0  # dev/test: whole paragraphs
         return char_dataset(load_paragraphs(data, split, data_dir), windows)
