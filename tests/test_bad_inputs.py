@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tagger.config import DataConfig
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu
+from tagger.data.corpus import load_split
 from tagger.data.errors import CorpusError
 from tagger.data.hf import load_hf_or_file
 from tagger.data.lines import input_lines
@@ -39,6 +41,10 @@ def records(path: Path) -> object:
 
 def vectors(path: Path) -> object:
     return load_vector_table(str(path), 10)
+
+
+def ner_columns(path: Path) -> object:
+    return load_split(DataConfig(train=str(path)), "train", task="ner")
 
 
 def to_tag(path: Path) -> object:
@@ -95,6 +101,22 @@ CASES: list[tuple[str, Callable[[Path], object], str, str, bytes | str, str]] = 
         f"1\tTh\udcffe\t_\tDET{ROW}\n".encode("utf-8", "surrogateescape"),
         ":1: expected UTF-8 text, got byte 0xff",
     ),
+    (
+        "CoNLL-U",
+        conllu,
+        ".conllu",
+        "a NUL byte inside a word",
+        f"1\tTh\x00e\t_\tDET{ROW}\n",
+        ":1: expected a FORM (column 2) without control characters",
+    ),
+    (
+        "CoNLL-U",
+        conllu,
+        ".conllu",
+        "a control character in a tag",
+        f"1\tThe\t_\tDE\x1bT{ROW}\n",
+        ":1: expected a UPOS tag without control characters",
+    ),
     ("CoNLL-U", conllu, ".conllu", "empty file", "", ": no sentences found"),
     ("CoNLL-U", conllu, ".conllu", "comments only", "# text = nothing\n", ": no sentences found"),
     (
@@ -118,6 +140,22 @@ CASES: list[tuple[str, Callable[[Path], object], str, str, bytes | str, str]] = 
         "CoNLL columns",
         read_columns,
         ".txt",
+        "a NUL byte inside a word",
+        "EU B-ORG\nrej\x00ects O\n",
+        ":2: expected a word without control characters",
+    ),
+    (
+        "CoNLL columns",
+        ner_columns,
+        ".txt",
+        "a malformed entity tag",
+        "EU B-ORG\nrejects O\nGerman B_MISC\n",
+        ":3: expected an entity tag (O, or B-, I-, E-, S- and a type), got 'B_MISC'",
+    ),
+    (
+        "CoNLL columns",
+        read_columns,
+        ".txt",
         "bytes not UTF-8",
         b"EU B-ORG\nrej\xe9cts O\n",
         ":2: expected UTF-8 text",
@@ -131,6 +169,14 @@ CASES: list[tuple[str, Callable[[Path], object], str, str, bytes | str, str]] = 
         ":1: expected 'LABEL text', got 'pos'",
     ),
     ("label lines", read_label_lines, ".txt", "empty file", "", ": no sentences found"),
+    (
+        "label lines",
+        read_label_lines,
+        ".txt",
+        "a NUL byte in the text",
+        "pos good\nneg bad \x00 film\n",
+        ":2: expected a label and text without control characters",
+    ),
     (
         "label lines",
         read_label_lines,
@@ -173,6 +219,14 @@ CASES: list[tuple[str, Callable[[Path], object], str, str, bytes | str, str]] = 
     ),
     ("CSV", table, ".csv", "a header only", "text,label\n", ": no sentences found"),
     (
+        "CSV",
+        table,
+        ".csv",
+        "a control character in a label",
+        "text,label\ngood film,p\x07os\n",
+        ":2: expected a 'label' without control characters",
+    ),
+    (
         "JSON lines",
         records,
         ".jsonl",
@@ -211,6 +265,30 @@ CASES: list[tuple[str, Callable[[Path], object], str, str, bytes | str, str]] = 
         "null tags",
         '{"tokens": ["a"], "tags": null}\n',
         ":1: expected tokens and tags, got null",
+    ),
+    (
+        "JSON lines",
+        records,
+        ".jsonl",
+        "a null token",
+        '{"tokens": ["a", null], "tags": ["X", "Y"]}\n',
+        ":1: expected token 2 to be a string, got null",
+    ),
+    (
+        "JSON lines",
+        records,
+        ".jsonl",
+        "a null tag",
+        '{"tokens": ["a", "b"], "tags": ["X", null]}\n',
+        ":1: expected tag 2 to be a label, got null",
+    ),
+    (
+        "JSON lines",
+        records,
+        ".jsonl",
+        "a tab inside a token",
+        '{"tokens": ["a\\tb"], "tags": ["X"]}\n',
+        ":1: expected token 1 without control characters",
     ),
     (
         "parquet",

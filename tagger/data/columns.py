@@ -8,7 +8,7 @@ from pathlib import Path
 from datasets import Dataset
 
 from tagger.data.dataset import token_dataset
-from tagger.data.errors import CorpusError
+from tagger.data.errors import CorpusError, check_text
 from tagger.data.lines import decoded_lines
 
 # ASCII spaces and tabs only: str.split() would also split inside tokens on e.g. U+00A0.
@@ -43,6 +43,8 @@ def read_columns(path: str | Path, word_column: int = 0, tag_column: int = -1) -
             raise CorpusError(
                 path, number, f"expected {width} columns like line {width_line}, got {len(columns)}"
             )
+        check_text(path, number, columns[word_column], "a word")
+        check_text(path, number, columns[tag_column], "a tag")
         words.append(columns[word_column])
         tags.append(columns[tag_column])
     if words:

@@ -7,7 +7,7 @@ from pathlib import Path
 from datasets import Dataset
 
 from tagger.data.dataset import token_dataset
-from tagger.data.errors import CorpusError
+from tagger.data.errors import CorpusError, check_text
 from tagger.data.lines import decoded_lines
 
 # CoNLL-U column of each tag field (0-based): ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC.
@@ -52,6 +52,8 @@ def read_conllu(path: str | Path, tag_field: str = "upos") -> Dataset:
                 number,
                 f"expected a {tag_field.upper()} tag (column {tag_column + 1}), got {tag!r}",
             )
+        check_text(path, number, columns[_FORM], "a FORM (column 2)")
+        check_text(path, number, tag, f"a {tag_field.upper()} tag")
         words.append(columns[_FORM])
         tags.append(tag)
     if words:

@@ -14,3 +14,14 @@ class CorpusError(ValueError):
         self.detail = message
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
+
+
+def check_text(path: str | Path, line: int | None, text: str, what: str) -> None:
+    """Refuse a word or label holding a control character (NUL, tab, newline, a line
+    separator): it would forge lines or columns of an output."""
+    from tagger.data.vocab import breaking_char
+
+    bad = breaking_char(text)
+    if bad is not None:
+        detail = f"expected {what} without control characters, got {text!r} (U+{ord(bad):04X})"
+        raise CorpusError(path, line, detail)

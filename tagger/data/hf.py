@@ -9,7 +9,7 @@ import datasets
 from datasets import ClassLabel, Dataset, Value
 
 from tagger.data.dataset import token_dataset
-from tagger.data.errors import CorpusError
+from tagger.data.errors import CorpusError, check_text
 from tagger.data.lines import decoded_lines
 
 FILE_BUILDERS = {".parquet": "parquet", ".json": "json", ".jsonl": "json"}
@@ -40,6 +40,7 @@ def load_hf_or_file(
                 row + 1,
                 f"expected as many tags as tokens, got {len(labels)} tags for {len(words)} tokens",
             )
+        _check_record(source, row + 1, words, labels)
     kind = getattr(raw.features[tag_field], "feature", None)
     if isinstance(kind, ClassLabel):
         names = list(kind.names)
@@ -53,6 +54,26 @@ def load_hf_or_file(
         None,
         f"expected column {tag_field!r} to hold lists of labels, strings or ints, got {kind}",
     )
+
+
+def _check_record(source: str, row: int, words: list, labels: list) -> None:
+    """Every token a string and every tag a string or an int, none null; neither holding
+    a control character."""
+    for i, (word, label) in enumerate(zip(words, labels, strict=True)):
+        if not isinstance(word, str):
+            detail = f"expected token {i + 1} to be a string, got {_shown(word)}"
+            raise CorpusError(source, row, detail)
+        if not isinstance(label, str | int) or isinstance(label, bool):
+            detail = f"expected tag {i + 1} to be a label, got {_shown(label)}"
+            raise CorpusError(source, row, detail)
+        check_text(source, row, word, f"token {i + 1}")
+        if isinstance(label, str):
+            check_text(source, row, label, f"tag {i + 1}")
+
+
+def _shown(value: object) -> str:
+    """A JSON value as the file spells it (null, not None)."""
+    return json.dumps(value) if value is None or isinstance(value, bool) else repr(value)
 
 
 def load_raw(source: str, split: str) -> Dataset:

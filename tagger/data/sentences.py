@@ -14,7 +14,7 @@ from pathlib import Path
 from datasets import ClassLabel, Dataset, Features, Value
 from datasets import Sequence as HFSequence
 
-from tagger.data.errors import CorpusError
+from tagger.data.errors import CorpusError, check_text
 from tagger.data.lines import decoded_lines
 
 Tokenize = Callable[[str], list[str]]
@@ -67,6 +67,7 @@ def read_label_lines(path: str | Path, tokenize: Tokenize = str.split) -> Datase
         parts = line.split(maxsplit=1)
         if len(parts) < 2 or not parts[1].strip():
             raise CorpusError(path, number, f"expected 'LABEL text', got {line[:60]!r}")
+        check_text(path, number, " ".join(line.split()), "a label and text")
         labels.append(parts[0])
         texts.append(parts[1].strip())
     if not texts:
@@ -100,6 +101,8 @@ def read_table(
             raise CorpusError(
                 path, reader.line_num, f"expected non-empty {text_field!r} and {label_field!r}"
             )
+        check_text(path, reader.line_num, label, f"a {label_field!r}")
+        check_text(path, reader.line_num, " ".join(text.split()), f"a {text_field!r}")
         texts.append(text.strip())
         labels.append(label.strip())
     if not texts:
@@ -124,6 +127,9 @@ def from_hf(
     for row, (text, label) in enumerate(zip(texts, raw_labels, strict=True), start=1):
         if not isinstance(text, str) or not text.strip() or label is None:
             raise CorpusError(source, row, f"expected non-empty {text_field!r} and {label_field!r}")
+        check_text(source, row, " ".join(text.split()), f"a {text_field!r}")
+        if isinstance(label, str):
+            check_text(source, row, label, f"a {label_field!r}")
     if isinstance(feature, ClassLabel):
         for row, i in enumerate(raw_labels, start=1):
             if not 0 <= i < len(feature.names):
