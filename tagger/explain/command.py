@@ -75,15 +75,15 @@ def write_json_file(explanations: Iterable[Explanation], path: Path) -> None:
 def corpus_stats(
     model: Path, corpus: str, split: str, data_dir: Path | None = None, device: str = "cpu"
 ) -> GateStats:
-    """Gate statistics of a model over the sentences of a corpus split."""
-    from tagger.data.corpus import evaluation_source, load_split
+    """Gate statistics of a model over the sentences of a corpus split (read as
+    `tagger evaluate` reads it: stdin and pipes too, gold labels checked)."""
     from tagger.data.dataset import as_examples, as_lists
+    from tagger.evaluate import load_evaluation
 
     predictor = Predictor.load(model, device=device)
-    task = predictor.config.task
-    source = evaluation_source(corpus, predictor.config.data, task=task)
-    dataset = load_split(source, split, data_dir, task)
-    tokens = as_examples(dataset)[0] if task in SENTENCE_TASKS else as_lists(dataset)[0]
+    dataset, _ = load_evaluation(predictor, corpus, split, data_dir=data_dir)
+    sentence_model = predictor.config.task in SENTENCE_TASKS
+    tokens = as_examples(dataset)[0] if sentence_model else as_lists(dataset)[0]
     return gate_stats(predictor, tokens)
 
 
