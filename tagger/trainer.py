@@ -29,6 +29,7 @@ from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.evaluate import main_score, score, sentence_scores
 from tagger.io import Artifact, library_versions, read_artifact, read_tokenizer
+from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
 from tagger.training_data import build_vocabs
@@ -104,6 +105,7 @@ class Trainer:
         world: World | None = None,
         tokenizer: Artifact | None = None,
     ) -> None:
+        limit_kernel_cache(TRAINING_KERNEL_CACHE)  # before the first kernel: flat memory
         self.config = config
         self.tokenizer = tokenizer  # carried into every artifact written
         self.vocabs = vocabs
