@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,11 +77,15 @@ def to_spacy(
 ) -> Language:
     """Build the pipeline and save it; the folder loads with spacy.load, models included.
 
-    `output` is checked before anything is built (tagger.outputs) and written atomically.
+    `output` is checked before anything is built (tagger.outputs) and written atomically;
+    it may be the `base` pipeline, which is then extended in place.
     """
     if lang:
         check_language(lang, "--lang")  # before anything is built or written
-    check_output(output, [*models, base, tokenizer], PIPELINE, force)
+    # `--base` may be the output itself: the pipeline, read whole first, is then extended in
+    # place by one atomic swap.
+    in_place = bool(base) and os.path.realpath(base) == os.path.realpath(output)
+    check_output(output, [*models, "" if in_place else base, tokenizer], PIPELINE, force)
     nlp = build_pipeline(models, lang, base, int8, device, tokenizer)
     replace_folder(output, PIPELINE, nlp.to_disk)
     return nlp
