@@ -79,6 +79,13 @@ def test_a_small_kernel_cache_keeps_memory_flat_over_new_shapes() -> None:
     assert shape_growth_mb("limit", env) < 40
 
 
+def unset_kernel_cache_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset oneDNN's variable for this test; whatever it was comes back after it (a bare
+    delenv of an unset variable records nothing, and the value set by the code would stay)."""
+    monkeypatch.setenv(memory.KERNEL_CACHE_VARIABLE, "")
+    monkeypatch.delenv(memory.KERNEL_CACHE_VARIABLE)
+
+
 def test_a_predictor_limits_the_kernel_cache_unless_the_user_set_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_config: Callable[..., Config]
 ) -> None:
@@ -86,7 +93,7 @@ def test_a_predictor_limits_the_kernel_cache_unless_the_user_set_it(
     tokens, tags = as_lists(read_conllu(config.data.train))
     vocabs, vectors = build_vocabs(config, tokens, sorted({t for s in tags for t in s}))
     artifact = Artifact(config, vocabs, build_model(config.model, vocabs, vectors).eval())
-    monkeypatch.delenv(memory.KERNEL_CACHE_VARIABLE, raising=False)
+    unset_kernel_cache_variable(monkeypatch)
     Predictor(artifact)
     assert os.environ[memory.KERNEL_CACHE_VARIABLE] == str(memory.INFERENCE_KERNEL_CACHE)
     monkeypatch.setenv(memory.KERNEL_CACHE_VARIABLE, "300")
@@ -169,7 +176,7 @@ def test_a_trainer_limits_the_kernel_cache_unless_the_user_set_it(
     config = tiny_config(tmp_path)
     tokens, tags = as_lists(read_conllu(config.data.train))
     labels = sorted({t for s in tags for t in s})
-    monkeypatch.delenv(memory.KERNEL_CACHE_VARIABLE, raising=False)
+    unset_kernel_cache_variable(monkeypatch)
     new_trainer(config, tokens, labels)
     assert os.environ[memory.KERNEL_CACHE_VARIABLE] == str(memory.TRAINING_KERNEL_CACHE)
     monkeypatch.setenv(memory.KERNEL_CACHE_VARIABLE, "300")
