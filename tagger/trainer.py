@@ -29,7 +29,7 @@ from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.evaluate import main_score, score, sentence_scores
 from tagger.io import Artifact, library_versions, read_artifact, read_tokenizer
-from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache
+from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache, release_freed_memory
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
 from tagger.training_data import build_vocabs
@@ -274,6 +274,7 @@ class Trainer:
             state.elapsed += seconds
             self.check_weights(epoch)
             score = self.dev_score(state, dev) if self.world.main else 0.0
+            release_freed_memory()  # the epoch's largest batch left free heap behind
             score = distributed.shared(score, self.world, self.device)  # the same schedule
             if not math.isfinite(score):
                 raise TrainingDiverged(f"training diverged: dev score is {score} at epoch {epoch}")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from tagger import memory
+from tagger import trainer as trainer_module
+from tagger.callbacks import TrainState
 from tagger.config import Config
 from tagger.data.conllu import read_conllu
 from tagger.data.dataset import as_lists
@@ -182,3 +184,15 @@ def test_a_trainer_limits_the_kernel_cache_unless_the_user_set_it(
     monkeypatch.setenv(memory.KERNEL_CACHE_VARIABLE, "300")
     new_trainer(config, tokens, labels)
     assert os.environ[memory.KERNEL_CACHE_VARIABLE] == "300"
+
+
+def test_training_hands_freed_heap_back_after_each_epoch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_config: Callable[..., Config]
+) -> None:
+    config = tiny_config(tmp_path, train={"max_epochs": 2, "patience": 0})
+    tokens, tags = as_lists(read_conllu(config.data.train))
+    trainer = new_trainer(config, tokens, sorted({t for s in tags for t in s}))
+    calls: list[int] = []
+    monkeypatch.setattr(trainer_module, "release_freed_memory", lambda: calls.append(1))
+    trainer.fit((tokens, tags), (tokens, tags), TrainState(), [])
+    assert len(calls) == 2  # once an epoch, after dev scoring
