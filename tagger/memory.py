@@ -38,7 +38,7 @@ def limit_kernel_cache(capacity: int = INFERENCE_KERNEL_CACHE) -> str:
     cache only grows: when tagging, by about 2 MB a block of 1,024 lines, 450 MB over
     2,000 shapes (BENCHMARKS.md, "Memory of tagging: what grew"); when training, where each
     batch compiles forward and backward kernels for every layer and direction, by about
-    150 MB an epoch of EWT (BENCHMARKS.md, "Training memory (issue 24)"). Compiling a
+    150-200 MB an epoch of EWT (BENCHMARKS.md, "Training memory (issue 24)"). Compiling a
     kernel afresh costs little next to running it. oneDNN reads the variable once, when it
     makes its first kernel, so this works in a process that has not run one yet (a
     training or tagging process, a Ray actor, a spaCy pipeline being loaded) and changes
