@@ -172,10 +172,12 @@ def test_five_tokens_in_five_tags_out(tagger_model: Predictor) -> None:
 @pytest.mark.parametrize("suffix", [".txt", ".txt.gz"])
 def test_input_lines_break_at_line_feeds_only(tmp_path: Path, suffix: str) -> None:
     inside = "a\rb\x0bc\x0cd\x1ce\x1df\x1eg\x85h\u2028i\u2029j\xa0k"
-    data = f"{inside}\n{inside}\r\nlast\u2028".encode()
+    data = f"{inside}\n{inside}\r\nlast\r\r\nend\u2028".encode()
     path = tmp_path / f"in{suffix}"
     path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
-    assert list(input_lines(path)) == [(1, inside), (2, inside), (3, "last\u2028")]
+    # One LF or CRLF ends a line: a CR before a CRLF is the line's own.
+    expected = [(1, inside), (2, inside), (3, "last\r"), (4, "end\u2028")]
+    assert list(input_lines(path)) == expected
 
 
 # --- every format reads back to the tokens that went in ---

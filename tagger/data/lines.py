@@ -27,9 +27,11 @@ def _decoded(raw: bytes, number: int) -> tuple[str, str | None]:
     """The line's text without its ending, or why it is not UTF-8."""
     try:
         # utf-8-sig on the first line drops a byte-order mark if there is one.
-        return raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n"), None
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as e:
         return "", f"expected UTF-8 text, got byte 0x{raw[e.start]:02x} at column {e.start + 1}"
+    text = text[:-1] if text.endswith("\n") else text
+    return (text[:-1] if text.endswith("\r") else text), None  # one LF or CRLF, no more
 
 
 def _numbered(stream: IO[bytes], path: str | Path) -> Iterator[tuple[int, bytes]]:

@@ -90,6 +90,16 @@ def read_table(
         reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
     else:
         reader = csv.DictReader(lines, delimiter=",")
+    try:
+        return _table_rows(path, reader, text_field, label_field, tokenize)
+    except csv.Error as err:  # a CR or NUL inside an unquoted field, an open quote...
+        what = str(err).split(" - ")[0]  # csv's advice to reopen the file does not apply
+        raise CorpusError(path, reader.line_num + 1, f"expected CSV rows, got {what}") from None
+
+
+def _table_rows(
+    path: Path, reader: csv.DictReader, text_field: str, label_field: str, tokenize: Tokenize
+) -> Dataset:
     header = reader.fieldnames or []
     for name in (text_field, label_field):
         if name not in header:
