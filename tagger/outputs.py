@@ -177,6 +177,8 @@ def check_output(
         raise OutputError(f"{name}: holds the current folder; give a new or empty folder")
     _check_parent(name, path)
     if kind is None:
+        if str(target).endswith(("/", os.sep)):
+            raise OutputError(f"{name}: names a folder; this command writes one file there")
         _check_file_target(name, path)
         if not compress and given.suffix.lower() in COMPRESSED:
             raise OutputError(f"{name}: this command writes no compressed files; drop the suffix")
@@ -208,6 +210,8 @@ def _check_file_target(name: str, path: Path) -> None:
         raise OutputError(f"{name}: is a folder; expected a file name")
     if path.exists() and not (path.is_file() or _is_stream(path)):
         raise OutputError(f"{name}: is not a regular file")
+    if path.is_file() and not path.stat().st_mode & 0o222:
+        raise OutputError(f"{name}: is read-only; make it writable to replace it")
     owner = kind_of(path.parent)
     if owner is not None and owner.replaced and path.name in _names_of(owner, path.parent):
         raise OutputError(f"{name}: is part of {owner.what} ({path.parent}); choose another name")

@@ -248,11 +248,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("notes-1.txt", MODEL, "is a file; tagger train writes a folder here"),
         ("notes-1.txt/x", None, "is a file, not a folder"),
         ("report.html.gz", None, "writes no compressed files"),
+        ("new/", None, "names a folder; this command writes one file"),
+        ("locked.txt", None, "is read-only"),
     ],
 )
 def test_unsafe_outputs_are_refused(
     project: Path, target: str, kind: outputs.FolderKind | None, expected: str
 ) -> None:
+    (project / "locked.txt").write_text("mine", encoding="utf-8")
+    os.chmod(project / "locked.txt", 0o444)
     (project / "link.txt").symlink_to(project / "in.txt")
     os.link(project / "in.txt", project / "hard.txt")
     with pytest.raises(OutputError, match=expected):
