@@ -34,6 +34,7 @@ from tagger.outputs import (
     atomic_file,
     check_output,
     replace_folder,
+    write,
     write_text,
 )
 from tagger.train import train
@@ -139,7 +140,7 @@ def test_a_rewrite_keeps_other_entries_and_the_folders_mode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: str
 ) -> None:
     if exchange == "two renames":  # as on a system without renameat2
-        monkeypatch.setattr(outputs.ctypes, "CDLL", lambda *a, **k: object())
+        monkeypatch.setattr(write.ctypes, "CDLL", lambda *a, **k: object())
     target = tmp_path / "model"
     user_files(target)
     (target / "config.json").unlink()  # (check_output refuses a folder holding one)
