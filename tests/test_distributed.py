@@ -17,6 +17,8 @@ from tagger.distributed import World, from_environment, my_batches
 from tagger.predict import Predictor
 from tagger.train import train
 
+pytestmark = pytest.mark.integration
+
 TIMEOUT = 240  # seconds: a hang fails the test instead of blocking the suite
 
 

@@ -456,6 +456,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_tag_with_two_processes_stops_in_one_line_and_keeps_the_old_output(
     project: Path, models: dict[str, Path], signum: int
@@ -486,6 +487,7 @@ KILLED: list[tuple[str, int]] = [
 ]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("command", "signum"), KILLED)
 def test_a_command_killed_at_a_random_point_leaves_no_partial_output(
     project: Path, models: dict[str, Path], command: str, signum: int

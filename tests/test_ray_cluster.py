@@ -23,6 +23,8 @@ from ray.cluster_utils import Cluster  # noqa: E402
 from tagger.cluster.blocks import Block, block_lines  # noqa: E402
 from tagger.tag import BLOCK_LINES  # noqa: E402
 
+pytestmark = pytest.mark.integration
+
 LINES = ["The dog sees a cat. A bird finds the tree!", "Every child likes this old tree."]
 
 

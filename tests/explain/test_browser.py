@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from tagger.cli import app
 from tagger.explain.browser import find_chromium, screenshot
 
+pytestmark = pytest.mark.integration
+
 runner = CliRunner()
 
 if importlib.util.find_spec("playwright") is None:
