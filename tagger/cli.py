@@ -98,12 +98,8 @@ def evaluate_cli(
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
     from tagger.devices import serving_device
-    from tagger.evaluate import (
-        format_report,
-        load_evaluation,
-        predictions,
-        score_predictions,
-    )
+    from tagger.evaluate import format_report, predictions, score_predictions
+    from tagger.evaluation_data import load_evaluation
     from tagger.explain.evaluation import write_evaluation_plots
     from tagger.outputs import PLOTS, check_output
     from tagger.predict import Predictor

@@ -78,7 +78,7 @@ def corpus_stats(
     """Gate statistics of a model over the sentences of a corpus split (read as
     `tagger evaluate` reads it: stdin and pipes too, gold labels checked)."""
     from tagger.data.dataset import as_examples, as_lists
-    from tagger.evaluate import load_evaluation
+    from tagger.evaluation_data import load_evaluation
 
     predictor = Predictor.load(model, device=device)
     dataset, _ = load_evaluation(predictor, corpus, split, data_dir=data_dir)

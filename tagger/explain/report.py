@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tagger.callbacks import LOG
 from tagger.config import SENTENCE_TASKS
-from tagger.evaluate import load_evaluation, predictions, score_predictions
+from tagger.evaluate import predictions, score_predictions
+from tagger.evaluation_data import load_evaluation
 from tagger.explain.charts import confusion_matrix, per_label_bars, read_log, training_curves
 from tagger.explain.evaluation import evaluation_confusion, per_label_table
 from tagger.explain.explanation import explain
