@@ -25,7 +25,8 @@ from tagger.distributed import World
 from tagger.explain.training_plot import TrainingPlot, write_training_plot
 from tagger.io import weights_digest
 from tagger.outputs import MODEL, check_output
-from tagger.trainer import Trainer, new_trainer, resume_trainer, seed_everything
+from tagger.resume import resume_trainer
+from tagger.trainer import Trainer, new_trainer, seed_everything
 from tagger.training_data import load_examples, multiword_table
 
 

@@ -1,4 +1,5 @@
-"""The Trainer: model, optimizer, schedule and the epoch loop; made fresh or resumed.
+"""The Trainer: model, optimizer, schedule and the epoch loop; made fresh here, resumed by
+tagger.resume.
 
 Side effects live in tagger.callbacks; tagger.train drives this with them."""
 
@@ -7,8 +8,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import asdict, replace
-from pathlib import Path
+from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -16,19 +16,18 @@ import torch
 from tagger import distributed
 from tagger.averaging import WeightAverage
 from tagger.callbacks import (
-    CHECKPOINT,
     Callback,
     EpochReport,
     TrainState,
-    read_trainer_state,
 )
 from tagger.config import SENTENCE_TASKS, Config
 from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
+from tagger.divergence import DIVERGED_HINT, FirstBadStep, TrainingDiverged
 from tagger.evaluate import main_score, score, sentence_scores
-from tagger.io import Artifact, library_versions, read_artifact, read_tokenizer
+from tagger.io import Artifact, library_versions, read_tokenizer
 from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache, release_freed_memory
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
@@ -36,51 +35,6 @@ from tagger.training_data import build_vocabs
 
 TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
 LOSS_EVERY = 20  # batches between reads of the running loss (a read waits for a GPU)
-
-
-class TrainingDiverged(ValueError):
-    """A non-finite loss, gradient norm, weight or dev score: training cannot go on."""
-
-
-DIVERGED_HINT = "(lower train.lr or set train.clip)"
-
-
-class FirstBadStep:
-    """Finds the first step whose loss or gradient norm is not finite. Steps are only kept
-    (no work, no wait for the device); a look (one wait) runs where the loss is read anyway."""
-
-    def __init__(self) -> None:
-        self.window: list[tuple[int, torch.Tensor, torch.Tensor]] = []  # since the last look
-
-    def see(self, step: int, loss: torch.Tensor, norm: torch.Tensor | None) -> None:
-        """Keep this step's loss and gradient norm (None: not computed) for the next look."""
-        loss = loss.detach()
-        self.window.append((step, loss, loss if norm is None else norm.detach()))
-
-    def first(self) -> tuple[int, float, float] | None:
-        """(step, loss, gradient norm) of the first bad step kept, or None (waits)."""
-        if not self.window:
-            return None
-        values = torch.stack(
-            [torch.stack([loss.float(), norm.float()]) for _, loss, norm in self.window]
-        )
-        bad = (~torch.isfinite(values)).any(dim=1).nonzero()  # (bad steps, 1)
-        if len(bad) == 0:
-            self.window.clear()  # all finite: no need to look at these again
-            return None
-        i = int(bad[0, 0])
-        return self.window[i][0], float(values[i, 0]), float(values[i, 1])
-
-    def check(self, epoch: int) -> None:
-        """Raise TrainingDiverged naming the epoch and the first bad step, if there was one."""
-        found = self.first()
-        if found is None:
-            return
-        step, loss, norm = found
-        what = f"loss is {loss}" if not math.isfinite(loss) else f"gradient norm is {norm}"
-        raise TrainingDiverged(
-            f"training diverged: {what} at epoch {epoch}, step {step} {DIVERGED_HINT}"
-        )
 
 
 def seed_everything(seed: int) -> None:
@@ -303,66 +257,6 @@ class Trainer:
         if not state.stop:
             state.stop_reason = f"reached max_epochs = {t.max_epochs}"
         return state
-
-
-def resume_trainer(
-    config: Config,
-    output: Path,
-    device: torch.device,
-    world: World,
-    labels: list[str] | None = None,
-) -> tuple[Trainer, TrainState]:
-    """Model, optimizer, schedule and loop state of OUTPUT/checkpoint, which must be of
-    config's task and model, and know the training data's `labels` (when given)."""
-    if not (output / CHECKPOINT).is_dir():
-        raise FileNotFoundError(f"{output / CHECKPOINT}: no checkpoint to resume from")
-    saved = read_artifact(output / CHECKPOINT)
-    check_resumable(output / CHECKPOINT, saved, config, labels)
-    # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
-    trainer = Trainer(
-        replace(saved.config, train=config.train),
-        saved.vocabs,
-        saved.model,
-        device,
-        world,
-        saved.tokenizer,
-    )
-    trainer_state = read_trainer_state(output)
-    trainer.optimizer.load_state_dict(trainer_state["optimizer"])  # moved to the params' device
-    trainer.scheduler.load_state_dict(trainer_state["scheduler"])
-    if trainer.average is not None and "average" in trainer_state:
-        trainer.average.load_state_dict(trainer_state["average"])
-    state = TrainState(**trainer_state["state"])
-    state.stop, state.stop_reason = False, ""
-    return trainer, state
-
-
-def check_resumable(
-    path: Path, saved: Artifact, config: Config, labels: list[str] | None = None
-) -> None:
-    """Raise ValueError naming the checkpoint unless it trains what `config` describes:
-    the same task, the same model settings, and every label of the training data."""
-    hint = "train without --resume into another folder, or resume with the checkpoint's config"
-    if saved.config.task != config.task:
-        raise ValueError(
-            f"{path}: the checkpoint is of task {saved.config.task!r}, the config's task is "
-            f"{config.task!r}; {hint}"
-        )
-    ours, theirs = asdict(config.model), asdict(saved.config.model)
-    for key, value in ours.items():
-        if theirs.get(key) != value:
-            raise ValueError(
-                f"{path}: the checkpoint's model.{key} is {theirs.get(key)!r}, the config's "
-                f"is {value!r}; {hint}"
-            )
-    unknown = sorted(set(labels or ()) - set(saved.vocabs.labels.items))
-    if unknown:
-        shown = ", ".join(repr(label) for label in unknown[:5])
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise ValueError(
-            f"{path}: the training data has labels the checkpoint does not know "
-            f"({shown}{more}); {hint}"
-        )
 
 
 def new_trainer(

@@ -19,16 +19,12 @@ from tagger.callbacks import CHECKPOINT, LOG, Checkpoint, JsonlLog, KeepBest, Tr
 from tagger.cli import app
 from tagger.config import Config
 from tagger.distributed import World
+from tagger.divergence import FirstBadStep, TrainingDiverged
 from tagger.io import read_artifact
 from tagger.languages import check_language, is_language
+from tagger.resume import check_resumable, resume_trainer
 from tagger.train import train
-from tagger.trainer import (
-    FirstBadStep,
-    TrainingDiverged,
-    check_resumable,
-    new_trainer,
-    resume_trainer,
-)
+from tagger.trainer import new_trainer
 from tagger.training_data import load_examples
 
 RUNNER = CliRunner()
