@@ -15,11 +15,12 @@ from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.lines import split_tokens
 from tagger.data.schemes import convert
 from tagger.data.segments import Sentence
-from tagger.devices import resolve_device, to_device
+from tagger.devices import resolve_device, serving_device, to_device
 from tagger.formats import ClassifiedText, TaggedSentence
 from tagger.io import Artifact, read_artifact, read_tokenizer
 from tagger.memory import limit_kernel_cache
 from tagger.parallel import in_forked_child, threaded_map
+from tagger.serving import ServeOptions
 
 if TYPE_CHECKING:
     from tagger.data.tokenize import TextTokenizer
@@ -78,6 +79,18 @@ class Predictor:
         artifact = read_artifact(path)
         chosen = read_tokenizer(tokenizer) if tokenizer else None
         return cls(artifact, batch_size, scheme, backend, int8, onnx_path, device, chosen)
+
+    @classmethod
+    def serve(cls, path: str | Path, options: ServeOptions) -> Predictor:
+        """The model of folder `path`, serving as `options` say. Threads above 0 are set
+        for this whole process first (an ONNX session takes as many); `auto` is the CPU
+        where only the CPU serves (onnx, int8)."""
+        if options.threads > 0:
+            torch.set_num_threads(options.threads)
+        o = options
+        device = serving_device(o.device, o.backend, o.int8)
+        onnx, tokenizer = o.onnx or None, o.tokenizer or None
+        return cls.load(path, o.batch_size, o.scheme, o.backend, o.int8, onnx, device, tokenizer)
 
     def _check_process(self) -> None:
         if self.device.type == "cuda" and in_forked_child():
