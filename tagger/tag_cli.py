@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from tagger.cli_options import (
     fail,
 )
 from tagger.data.errors import CorpusError
+
+if TYPE_CHECKING:  # tagger.serving imports torch: the CLI starts without it
+    from tagger.serving import ServeOptions
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +57,11 @@ def tag_cli(
         bool, typer.Option("--scores", help="Add tag probabilities (jsonl), entity confidences.")
     ] = False,
     threads: Annotated[
-        int, typer.Option(help="Torch threads (0 = all cores); 1 when other jobs share the CPU.")
+        int,
+        typer.Option(
+            help="Torch threads (0 = all cores; --ray: 1 per actor); 1 when other jobs share "
+            "the CPU."
+        ),
     ] = 0,
     split_sentences: Annotated[
         bool, typer.Option("--split-sentences", help="Sentence models: one result per sentence.")
@@ -89,7 +96,8 @@ def tag_cli(
     workers: Annotated[
         int,
         typer.Option(
-            help="--ray: tagging actors, one CPU each (0 = every CPU of the Ray cluster)."
+            help="--ray: tagging actors of --threads CPUs (at least 1) each "
+            "(0 = as many as the Ray cluster's CPUs hold)."
         ),
     ] = 0,
 ) -> None:
@@ -99,9 +107,7 @@ def tag_cli(
     """
     from tagger.config import SENTENCE_TASKS
     from tagger.data.inputs import is_readable
-    from tagger.data.lines import ON_ERROR, file_sources
-    from tagger.data.schemes import SCHEMES
-    from tagger.devices import serving_device
+    from tagger.data.lines import file_sources
     from tagger.outputs import atomic_file, check_output
     from tagger.predict import Predictor
     from tagger.tag import check_format, tag_sources
@@ -109,12 +115,10 @@ def tag_cli(
     for path in files or []:
         if not is_readable(path):
             fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
-    check_counts(batch_size=(batch_size, 1), processes=(processes, 1))
-    check_counts(threads=(threads, 0), workers=(workers, 0))
-    if on_error not in ON_ERROR:
-        fail(f"--on-error: expected stop or skip, got {on_error!r}")
-    if scheme not in SCHEMES:
-        fail(f"--scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
+    check_counts(processes=(processes, 1), workers=(workers, 0))
+    serve = serve_options(
+        batch_size, scheme, backend, int8, onnx, device, threads, tokenizer, on_error, processes
+    )
     to_file = output is not None and str(output) != "-"  # `--output -` is stdout
     if to_file and ray is None:
         inputs = [model, *(files or []), tokenizer, onnx]
@@ -125,32 +129,16 @@ def tag_cli(
     if ray is not None:  # the same output through tagger.cluster's Ray actors
         from tagger.cluster import TagOptions, tag_files
 
-        options = TagOptions(
-            model=str(model),
-            fmt=fmt,
-            pretokenized=pretokenized,
-            scores=scores,
-            split_sentences=split_sentences,
-            batch_size=batch_size,
-            scheme=scheme,
-            int8=int8,
-            on_error=on_error,
-            tokenizer=str(tokenizer or ""),
-        )
+        if processes > 1:
+            fail("--processes does not apply with --ray; --workers sets the actors")
+        options = TagOptions(str(model), fmt, pretokenized, scores, split_sentences, serve)
         try:
             tag_files(files or [], output, options, workers, ray)
         except (CorpusError, OSError, ValueError) as err:
             fail(error_text(err))
         return
-    if threads > 0:
-        import torch
-
-        torch.set_num_threads(threads)
     try:
-        where = serving_device(device, backend, int8, processes)
-        predictor = Predictor.load(
-            model, batch_size, scheme, backend, int8, onnx, where, tokenizer=tokenizer
-        )
+        predictor = Predictor.serve(model, serve)
         fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
         check_format(predictor, fmt)
     except (OSError, ValueError) as err:
@@ -169,3 +157,36 @@ def tag_cli(
             )
     except (CorpusError, OSError, ValueError) as err:
         fail(error_text(err))
+
+
+def serve_options(
+    batch_size: int,
+    scheme: str,
+    backend: str,
+    int8: bool,
+    onnx: Path | None,
+    device: str,
+    threads: int,
+    tokenizer: Path | None,
+    on_error: str,
+    processes: int,
+) -> ServeOptions:
+    """The one ServeOptions of a `tag` run (`auto` is the CPU for forked processes);
+    a bad value fails with the CLI's one-line error."""
+    from tagger.devices import serving_device
+    from tagger.serving import ServeOptions
+
+    try:
+        return ServeOptions(
+            batch_size=batch_size,
+            scheme=scheme,
+            backend=backend,
+            int8=int8,
+            onnx=str(onnx or ""),
+            device=serving_device(device, backend, int8, processes),
+            threads=threads,
+            tokenizer=str(tokenizer or ""),
+            on_error=on_error,
+        )
+    except ValueError as err:
+        fail(str(err))

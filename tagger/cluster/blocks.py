@@ -4,7 +4,8 @@ The driver cuts every input into the blocks `tagger tag` tags (BLOCK_LINES lines
 spanning two files), as (file, byte offset, line count) for a regular file that every
 node can read, or with the lines themselves for stdin, pipes and compressed files.
 `Dataset.map_batches` sends one block at a time to `BlockTagger` actors, each loading the
-model once and running torch on one thread; the driver receives the results in input
+model once with the ServeOptions of `tagger tag` and running torch on `--threads` threads
+(one by default, one CPU reserved per thread); the driver receives the results in input
 order and writes them with the writer of `tagger tag`, so the output is byte for byte
 what a local run writes. Actors that die are restarted and their blocks retried (Ray
 Data's defaults for actor pools); a restarted actor says so in the log.
@@ -18,33 +19,58 @@ import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tagger.data.errors import CorpusError
 from tagger.data.inputs import STDIN, compression
 from tagger.data.lines import checked_line, input_lines
+from tagger.serving import ServeOptions
 from tagger.tag import BLOCK_LINES
 
 RAY_VERSIONS = ">=2.40,<3"  # the range tested; pyproject's `ray` extra pins it
 
 
-@dataclass
+@dataclass(init=False)
 class TagOptions:
-    """What each actor needs to tag a block as `tagger tag` would."""
+    """What each actor needs to tag a block as `tagger tag` would: what to write, and
+    how the model serves (one ServeOptions, passed whole)."""
 
     model: str
-    fmt: str = ""  # "" = conllu, or jsonl for a sentence model
-    pretokenized: bool = False
-    scores: bool = False
-    split_sentences: bool = False
-    batch_size: int = 512
-    scheme: str = "iob2"
-    int8: bool = False
-    threads: int = 1  # torch threads per actor
-    on_error: str = "stop"
-    tokenizer: str = ""
+    fmt: str  # "" = conllu, or jsonl for a sentence model
+    pretokenized: bool
+    scores: bool
+    split_sentences: bool
+    serve: ServeOptions
+
+    def __init__(
+        self,
+        model: str,
+        fmt: str = "",
+        pretokenized: bool = False,
+        scores: bool = False,
+        split_sentences: bool = False,
+        serve: ServeOptions | None = None,
+        **serving: Any,
+    ) -> None:
+        """`serving` (`int8=True`, ...) builds the ServeOptions when `serve` is not given."""
+        self.model, self.fmt, self.pretokenized = model, fmt, pretokenized
+        self.scores, self.split_sentences = scores, split_sentences
+        self.serve = serve if serve is not None else ServeOptions(**serving)
+
+    def __getattr__(self, name: str) -> Any:
+        """A serving option read from the options themselves (`options.int8`, as
+        tag_dataset's actors do): the ServeOptions' value."""
+        if name == "serve":  # not set yet (unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.serve, name)
+
+
+def actor_threads(serve: ServeOptions) -> int:
+    """Torch threads (and CPUs reserved) per actor: --threads, or 1 for 0 (all cores
+    would oversubscribe a node that runs an actor per CPU)."""
+    return max(1, serve.threads)
 
 
 @dataclass
@@ -146,20 +172,12 @@ class BlockTagger:
     """A Ray Data actor: loads the model once, tags one block per call."""
 
     def __init__(self, options: TagOptions) -> None:
-        import torch
-
         from tagger.predict import Predictor
 
-        torch.set_num_threads(max(1, options.threads))
         self.options = options
-        self.predictor = Predictor.load(
-            options.model,
-            options.batch_size,
-            options.scheme,
-            int8=options.int8,
-            device="cpu",
-            tokenizer=options.tokenizer or None,
-        )
+        # Actors reserve CPUs only (--device cuda is refused before Ray starts).
+        serve = replace(options.serve, device="cpu", threads=actor_threads(options.serve))
+        self.predictor = Predictor.serve(options.model, serve)
         import ray
 
         # Ray started this actor again after its process died: the driver says so.
@@ -190,7 +208,7 @@ class BlockTagger:
             results: Any = []
             error, skipped = "", []
             try:
-                lines, skipped = block_lines(block, o.on_error)
+                lines, skipped = block_lines(block, o.serve.on_error)
                 texts = [text for _, text in lines]
                 results = tag_block(
                     self.predictor, o.pretokenized, o.scores, o.split_sentences, texts
@@ -231,8 +249,8 @@ def tag_blocks(
     workers: int,
     report: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
 ) -> Iterator[BlockResult]:
-    """The results of every block, in input order, tagged by
-    `workers` actors of one CPU each; a bad line under "stop" raises its CorpusError.
+    """The results of every block, in input order, tagged by `workers` actors of
+    actor_threads CPUs each; a bad line under "stop" raises its CorpusError.
     A block tagged by an actor that Ray restarted is reported (it was retried)."""
     import ray.data
 
@@ -246,7 +264,7 @@ def tag_blocks(
         fn_constructor_args=(options,),
         batch_size=1,
         compute=ray.data.ActorPoolStrategy(size=workers),
-        num_cpus=1,
+        num_cpus=actor_threads(options.serve),
         # Ray Data's actor pools start a killed actor again and retry the block it held
         # (max_restarts and max_task_retries default to -1 there; passing them is
         # deprecated since Ray 2.60). tests/test_cluster.py kills one to hold Ray to it.

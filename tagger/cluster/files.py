@@ -9,11 +9,12 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
-from tagger.cluster.blocks import TagOptions, connect, plan_blocks, tag_blocks
+from tagger.cluster.blocks import TagOptions, actor_threads, connect, plan_blocks, tag_blocks
 from tagger.config import SENTENCE_TASKS
 from tagger.data.errors import CorpusError
 from tagger.data.inputs import STDIN, compression
 from tagger.outputs import atomic_file, check_output
+from tagger.serving import ServeOptions
 
 SUFFIXES = {"conllu": ".conllu", "conll": ".conll", "jsonl": ".jsonl", "text": ".txt"}
 
@@ -37,6 +38,16 @@ def output_names(files: Sequence[str | Path], folder: Path, fmt: str) -> list[Pa
     return names
 
 
+def check_ray_serving(serve: ServeOptions) -> None:
+    """ValueError for a serving option that cannot apply on Ray: actors reserve CPUs
+    only, so a device other than auto or cpu is refused."""
+    if (serve.device or "auto").strip().lower() not in ("auto", "cpu"):
+        raise ValueError(
+            f"--device {serve.device}: Ray's tagging actors reserve CPUs only; "
+            "use --device cpu (or auto) with --ray"
+        )
+
+
 def tag_files(
     files: Sequence[str | Path],
     output: Path | None,
@@ -48,12 +59,16 @@ def tag_files(
     """`tagger tag --ray`: tag the files on Ray and write the results in input order to
     stdout (no output, or `-`), one file, or one file per input in the folder `output`
     (an existing folder, or a name ending in /). Files are written beside their final
-    name and renamed into place when complete; a job that stops writes nothing."""
+    name and renamed into place when complete; a job that stops writes nothing.
+    The model is loaded here first with the actors' ServeOptions, so a bad option, ONNX
+    file or tokenizer is refused before Ray starts."""
     from tagger.predict import Predictor
     from tagger.tag import ResultWriter, check_format
 
     files = list(files) or [STDIN]
-    predictor = Predictor.load(options.model, options.batch_size, options.scheme)
+    check_ray_serving(options.serve)
+    # The actors' options, on the CPU; threads=0 leaves this process's torch threads.
+    predictor = Predictor.serve(options.model, replace(options.serve, device="cpu", threads=0))
     if not options.fmt:  # tagger tag's default
         sentence_model = predictor.config.task in SENTENCE_TASKS
         options = replace(options, fmt="jsonl" if sentence_model else "conllu")
@@ -65,7 +80,7 @@ def tag_files(
         targets = output_names(files, output, options.fmt)
     elif output is not None and str(output) != "-":
         targets = [output]
-    inputs = [options.model, options.tokenizer, *files]
+    inputs = [options.model, options.serve.tokenizer, options.serve.onnx, *files]
     for target in targets:
         check_output(target, inputs, compress=True)
     skipped: list[str] = []
@@ -74,12 +89,13 @@ def tag_files(
         skipped.append(str(error))
         report(f"skipped {error}")
 
-    blocks = list(plan_blocks(files, options.on_error, note))
+    blocks = list(plan_blocks(files, options.serve.on_error, note))
     connect(address, num_cpus=None)
-    if workers <= 0:  # every CPU of the cluster
+    if workers <= 0:  # every CPU of the cluster, actor_threads CPUs per actor
         import ray
 
-        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        workers = max(1, cpus // actor_threads(options.serve))
     with ExitStack() as stack:  # each file is renamed into place only when all are complete
         streams = [stack.enter_context(atomic_file(t, compress=True)) for t in targets]
         writers = [ResultWriter(predictor, options.fmt, s) for s in streams] or [
