@@ -60,16 +60,14 @@ class TagOptions:
         self.serve = serve if serve is not None else ServeOptions(**serving)
 
     def __getattr__(self, name: str) -> Any:
-        """A serving option read from the options themselves (`options.int8`, as
-        tag_dataset's actors do): the ServeOptions' value."""
+        """A serving option read from here (`options.int8`, as tag_dataset does)."""
         if name == "serve":  # not set yet (unpickling): no recursion
             raise AttributeError(name)
         return getattr(self.serve, name)
 
 
 def actor_threads(serve: ServeOptions) -> int:
-    """Torch threads (and CPUs reserved) per actor: --threads, or 1 for 0 (all cores
-    would oversubscribe a node that runs an actor per CPU)."""
+    """Torch threads and CPUs reserved per actor: --threads, or 1 for 0 (all cores)."""
     return max(1, serve.threads)
 
 
