@@ -197,7 +197,7 @@ def test_ray_actors_serve_as_asked(
     monkeypatch.setattr(ray, "get_runtime_context", ActorContext)
     before = torch.get_num_threads()
     try:
-        int8 = BlockTagger(TagOptions(str(models["pos"]), int8=True, threads=2))
+        int8 = BlockTagger(TagOptions(str(models["pos"]), serve=ServeOptions(int8=True, threads=2)))
         assert isinstance(int8.predictor.network, TorchNetwork)
         assert int8.predictor.network.batch_workers == 2  # the int8 runner's
         assert torch.get_num_threads() == 2

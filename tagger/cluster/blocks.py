@@ -32,38 +32,17 @@ from tagger.tag import BLOCK_LINES
 RAY_VERSIONS = ">=2.40,<3"  # the range tested; pyproject's `ray` extra pins it
 
 
-@dataclass(init=False)
+@dataclass
 class TagOptions:
     """What each actor needs to tag a block as `tagger tag` would: what to write, and
     how the model serves (one ServeOptions, passed whole)."""
 
     model: str
-    fmt: str  # "" = conllu, or jsonl for a sentence model
-    pretokenized: bool
-    scores: bool
-    split_sentences: bool
-    serve: ServeOptions
-
-    def __init__(
-        self,
-        model: str,
-        fmt: str = "",
-        pretokenized: bool = False,
-        scores: bool = False,
-        split_sentences: bool = False,
-        serve: ServeOptions | None = None,
-        **serving: Any,
-    ) -> None:
-        """`serving` (`int8=True`, ...) builds the ServeOptions when `serve` is not given."""
-        self.model, self.fmt, self.pretokenized = model, fmt, pretokenized
-        self.scores, self.split_sentences = scores, split_sentences
-        self.serve = serve if serve is not None else ServeOptions(**serving)
-
-    def __getattr__(self, name: str) -> Any:
-        """A serving option read from here (`options.int8`, as tag_dataset does)."""
-        if name == "serve":  # not set yet (unpickling): no recursion
-            raise AttributeError(name)
-        return getattr(self.serve, name)
+    fmt: str = ""  # "" = conllu, or jsonl for a sentence model
+    pretokenized: bool = False
+    scores: bool = False
+    split_sentences: bool = False
+    serve: ServeOptions = field(default_factory=ServeOptions)
 
 
 def actor_threads(serve: ServeOptions) -> int:

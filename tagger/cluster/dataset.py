@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tagger.cluster.blocks import TagOptions
 from tagger.config import SENTENCE_TASKS
 from tagger.data.lines import split_tokens
+from tagger.serving import ServeOptions
 
 
 class RowTagger:
     """A Ray Data actor for tag_dataset: the model loaded once, a batch of rows per call."""
 
     def __init__(self, model: str, column: str, options: TagOptions) -> None:
-        import torch
-
+        from tagger.cluster.blocks import actor_threads
         from tagger.predict import Predictor
 
-        torch.set_num_threads(max(1, options.threads))
         self.column = column
-        self.predictor = Predictor.load(
-            model, options.batch_size, options.scheme, int8=options.int8, device="cpu"
-        )
+        serve = replace(options.serve, device="cpu", threads=actor_threads(options.serve))
+        self.predictor = Predictor.serve(model, serve)
         self.pretokenized = options.pretokenized
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +63,7 @@ def tag_dataset(
     lazily by `workers` actors that each load the model once."""
     import ray.data
 
-    options = TagOptions(model=str(model), int8=int8, pretokenized=pretokenized)
+    options = TagOptions(str(model), pretokenized=pretokenized, serve=ServeOptions(int8=int8))
     return dataset.map_batches(
         RowTagger,
         fn_constructor_args=(str(model), column, options),
