@@ -13,12 +13,11 @@ from typing import Any
 from datasets import Dataset
 
 from tagger.config import SENTENCE_TASKS
+from tagger.data.corpus import SUFFIX_FORMATS
 from tagger.data.dataset import as_examples, as_lists
 from tagger.data.inputs import base_suffix
 
 MAX_UNKNOWN = 0.05  # a larger share of gold labels the model does not know is an error
-# Suffixes that name a corpus format, so a pipe called dev.conllu needs no guessing.
-NAMED_FORMATS = (".conllu", ".parquet", ".json", ".jsonl", ".tsv", ".csv")
 
 
 def _stderr(text: str) -> None:
@@ -47,7 +46,7 @@ def load_evaluation(
         return _load_evaluation(predictor, corpus, corpus, split, fmt, columns, data_dir, note)
     name = "<stdin>" if corpus == "-" else corpus
     with spooled(corpus) as copy:
-        if not fmt and base_suffix(corpus) not in NAMED_FORMATS:
+        if not fmt and base_suffix(corpus) not in SUFFIX_FORMATS:
             fmt = _guessed_format(predictor, copy, name, note)
         try:
             return _load_evaluation(predictor, str(copy), name, split, fmt, columns, data_dir, note)

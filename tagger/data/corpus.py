@@ -26,15 +26,23 @@ from tagger.data.trees import TREE_START, read_sst_trees
 TOKEN_FORMATS = ("conllu", "conll", "parquet", "json")
 SENTENCE_FORMATS = ("labels", "tsv", "csv", "parquet", "json", "sst-trees")
 FILE_FORMATS = tuple(dict.fromkeys(TOKEN_FORMATS + SENTENCE_FORMATS))
+# Suffixes that name a format (of a file, or of a pipe called dev.conllu).
+SUFFIX_FORMATS = {
+    ".conllu": "conllu",
+    ".parquet": "parquet",
+    ".json": "json",
+    ".jsonl": "json",
+    ".tsv": "tsv",
+    ".csv": "csv",
+}
 
 
 def guess_format(path: str, sentences: bool = False) -> str:
     """The format of a corpus file from its extension; CoNLL columns (tokens) or
     `LABEL text` lines (sentences) are the fallback."""
     suffix = base_suffix(path)  # dev.conllu.gz is CoNLL-U
-    known = {".conllu": "conllu", ".parquet": "parquet", ".json": "json", ".jsonl": "json"}
+    known = {k: v for k, v in SUFFIX_FORMATS.items() if sentences or v in TOKEN_FORMATS}
     if sentences:
-        known.update({".tsv": "tsv", ".csv": "csv"})
         if suffix not in known and _looks_like_trees(path):
             return "sst-trees"
     return known.get(suffix, "labels" if sentences else "conll")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from tagger.data.errors import breaking_char
 
 PAD = "<pad>"
 UNK = "<unk>"
@@ -34,14 +35,6 @@ def casing(word: str) -> int:
 
 # Line and paragraph separators and control characters (tab, newline, CR, NUL, ...):
 # in a label or an output word they would forge extra lines or columns of an output.
-_BREAKING = ("Cc", "Zl", "Zp")
-
-
-def breaking_char(text: str) -> str | None:
-    """The first character of `text` that would break a line or column format, if any."""
-    return next((c for c in text if unicodedata.category(c) in _BREAKING), None)
-
-
 def check_label(label: object) -> str:
     """A label as a model may hold it: a non-blank string without control characters;
     anything else is a ValueError saying what was expected."""
