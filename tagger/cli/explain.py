@@ -1,4 +1,4 @@
-"""The `explain` and `report` commands; registered on the main app by tagger.cli."""
+"""The `explain` command: what the LSTM does with a sentence, or over a corpus."""
 
 from __future__ import annotations
 
@@ -9,14 +9,8 @@ from typing import Annotated
 
 import typer
 
-from tagger.cli_options import DataDir, Device, Force, check_counts, error_text, fail
+from tagger.cli.options import DataDir, Device, Force, error_text, fail
 from tagger.data.errors import CorpusError
-
-
-def register(app: typer.Typer) -> None:
-    """Add this room's commands to the CLI."""
-    app.command("explain")(explain_cli)
-    app.command("report")(report_cli)
 
 
 def explain_cli(
@@ -115,25 +109,3 @@ def _stats(
         typer.echo(json.dumps(stats.to_json()))
         return
     typer.echo(str(write_stats(stats, output, model.name, f"{corpus} {split}")))
-
-
-def report_cli(
-    model: Annotated[Path, typer.Argument(help="Model folder.")],
-    corpus: Annotated[str, typer.Option(help="Catalog name, hf:<id>[:<config>] or a file.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
-    split: Annotated[str, typer.Option(help="Split of the corpus to evaluate on.")] = "test",
-    examples: Annotated[int, typer.Option(help="Sentences to explain in the report.")] = 3,
-    data_dir: DataDir = None,
-    device: Device = "cpu",
-) -> None:
-    """One self-contained HTML report: model card, curves, confusion, explained examples."""
-    from tagger.explain.report import write_report
-    from tagger.outputs import check_output
-
-    check_counts(examples=(examples, 0))
-    try:
-        check_output(output, [model, corpus])
-        written = write_report(model, corpus, output, split, data_dir, examples, device)
-    except (CorpusError, OSError, ValueError, KeyError) as err:
-        fail(error_text(err))
-    typer.echo(str(written))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable
@@ -58,20 +57,6 @@ def check_counts(**values: tuple[float, float]) -> None:
     for name, (value, floor) in values.items():
         if value < floor:
             fail(f"--{name.replace('_', '-')}: expected at least {floor:g}, got {value:g}")
-
-
-RAY_ADDRESS = re.compile(r"^(local|auto|ray://.+|[^/\s]+:\d+)$")
-
-
-def ray_flag_argv(argv: list[str]) -> list[str]:
-    """`--ray` not followed by an address (local, auto, HOST:PORT, ray://...) means
-    `--ray local`: Typer options cannot take an optional value themselves."""
-    fixed = []
-    for i, arg in enumerate(argv):
-        fixed.append(arg)
-        if arg == "--ray" and (i + 1 == len(argv) or not RAY_ADDRESS.match(argv[i + 1])):
-            fixed.append("local")
-    return fixed
 
 
 class Interrupted(BaseException):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import ExitStack
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
-from tagger.cli_options import (
+from tagger.cli.options import (
     Backend,
     Device,
     Int8,
@@ -23,10 +23,32 @@ from tagger.data.errors import CorpusError
 if TYPE_CHECKING:  # tagger.serving imports torch: the CLI starts without it
     from tagger.serving import ServeOptions
 
+RAY_ADDRESS = re.compile(r"^(local|auto|ray://.+|[^/\s]+:\d+)$")
+
+
+def bare_ray_as_local(args: list[str]) -> list[str]:
+    """`--ray` not followed by an address (local, auto, HOST:PORT, ray://...) means
+    `--ray local`; what follows it stays an input file or an option."""
+    read = []
+    for i, arg in enumerate(args):
+        read.append(arg)
+        if arg == "--ray" and (i + 1 == len(args) or not RAY_ADDRESS.match(args[i + 1])):
+            read.append("local")
+    return read
+
+
+class TagCommand(TyperCommand):
+    """`tagger tag`, whose `--ray` may stand alone: Typer options cannot take an optional
+    value (Typer dropped `flag_value`, typer#986), so the command reads its own arguments
+    with a bare `--ray` meaning a Ray on this machine (sys.argv is left as it is)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, bare_ray_as_local(args))
+
 
 def register(app: typer.Typer) -> None:
     """Add the `tag` command to the CLI."""
-    app.command("tag")(tag_cli)
+    app.command("tag", cls=TagCommand)(tag_cli)
 
 
 def tag_cli(
@@ -105,12 +127,9 @@ def tag_cli(
 
     A sentence model labels each line (or sentence); a tokenize model writes tokens and sentences.
     """
-    from tagger.config import SENTENCE_TASKS
+    from tagger.cluster.blocks import TagOptions
     from tagger.data.inputs import is_readable
-    from tagger.data.lines import file_sources
-    from tagger.outputs import atomic_file, check_output
-    from tagger.predict import Predictor
-    from tagger.tag import check_format, tag_sources
+    from tagger.tag_run import tag
 
     for path in files or []:
         if not is_readable(path):
@@ -119,42 +138,9 @@ def tag_cli(
     serve = serve_options(
         batch_size, scheme, backend, int8, onnx, device, threads, tokenizer, on_error, processes
     )
-    to_file = output is not None and str(output) != "-"  # `--output -` is stdout
-    if to_file and ray is None:
-        inputs = [model, *(files or []), tokenizer, onnx]
-        try:
-            check_output(output, inputs, compress=True)  # type: ignore[arg-type]
-        except ValueError as err:
-            fail(error_text(err))
-    if ray is not None:  # the same output through tagger.cluster's Ray actors
-        from tagger.cluster import TagOptions, tag_files
-
-        if processes > 1:
-            fail("--processes does not apply with --ray; --workers sets the actors")
-        options = TagOptions(str(model), fmt, pretokenized, scores, split_sentences, serve)
-        try:
-            tag_files(files or [], output, options, workers, ray)
-        except (CorpusError, OSError, ValueError) as err:
-            fail(error_text(err))
-        return
+    options = TagOptions(str(model), fmt, pretokenized, scores, split_sentences, serve)
     try:
-        predictor = Predictor.serve(model, serve)
-        fmt = fmt or ("jsonl" if predictor.config.task in SENTENCE_TASKS else "conllu")
-        check_format(predictor, fmt)
-    except (OSError, ValueError) as err:
-        fail(error_text(err))
-
-    def report(error: CorpusError) -> None:
-        typer.echo(f"skipped {error}", err=True)
-
-    sources = file_sources(files or [], on_error, report)
-    try:
-        with ExitStack() as stack:
-            # A file is written beside its name and renamed into place only when complete.
-            out = stack.enter_context(atomic_file(output, compress=True)) if to_file else sys.stdout
-            tag_sources(
-                predictor, sources, out, fmt, pretokenized, scores, split_sentences, processes
-            )
+        tag(files or [], output, options, processes, ray, workers)
     except (CorpusError, OSError, ValueError) as err:
         fail(error_text(err))
 
