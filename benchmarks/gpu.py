@@ -99,7 +99,7 @@ def main() -> None:
         sys.exit("benchmarks/gpu.py: this torch sees no CUDA GPU (use --device cpu to try it)")
     data = DataConfig(corpus="ud-english-ewt", tag_field="upos")
     data_dir = Path(args.data_dir) if args.data_dir else None
-    test = as_examples(load_split(data, "test", data_dir, "pos"))
+    test = as_examples(load_split(data, "test", data_dir))
     results: dict = {
         "device": args.device,
         "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,

@@ -10,8 +10,9 @@ from typing import Any
 
 import torch
 
-from tagger.config import SENTENCE_TASKS, Config
+from tagger.config import Config
 from tagger.data.vocab import Vocabs
+from tagger.tasks import get_task
 
 PRETRAINED_KEY = "embedder.pretrained.weight"
 _ATTENTION = ("head.project.", "head.query")  # a sentence head's attention pooling
@@ -57,20 +58,7 @@ def check_weights(folder: Path, config: Config, vocabs: Vocabs, state: dict[str,
 
 def check_labels_fit_task(folder: Path, config: Config, labels: list[str]) -> None:
     """NER labels are entity tags (O, B-TYPE, ...); a tokenizer's are character labels."""
-    from tagger.data.char_labels import LABELS
-    from tagger.data.schemes import entity_types
-
-    where = f"{folder / 'vocab.json'}"
-    if config.task == "ner":
-        try:
-            entity_types([labels])
-        except ValueError as err:
-            raise ValueError(f"{where}: {err} (config.json says task ner)") from None
-    elif config.task == "tokenize" and not set(labels) <= set(LABELS):
-        raise ValueError(
-            f"{where}: expected the character labels {', '.join(LABELS)} of task tokenize,"
-            f" got {', '.join(sorted(set(labels) - set(LABELS)))}"
-        )
+    get_task(config.task).check_labels(f"{folder / 'vocab.json'}", labels)
 
 
 def check_meta_task(folder: Path, config: Config, meta: dict[str, Any]) -> None:
@@ -116,7 +104,7 @@ def _check_task(folder: Path, config: Config, state: dict[str, Any]) -> None:
     are there exactly when config.json asks for one (token tasks only)."""
     attention = any(k.startswith(_ATTENTION) for k in state)
     crf = any(k.startswith(_CRF) for k in state)
-    if config.task in SENTENCE_TASKS:
+    if get_task(config.task).sentence_level:
         fits = not crf and attention == (config.model.pooling == "attention")
         wanted = f"a sentence model with {config.model.pooling} pooling"
     else:

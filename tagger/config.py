@@ -11,7 +11,6 @@ from typing import Any
 
 from tagger.config_ranges import range_problem
 
-SENTENCE_TASKS = ("sentiment",)  # one label per sentence rather than per token
 # data.format: "" (the catalog's, or guessed from the file) or one of these
 
 

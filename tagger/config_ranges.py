@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tagger.languages import LANGUAGE_EXPECTED, is_language
+from tagger.tasks.registry import TASK_NAMES
 
 if TYPE_CHECKING:
     from tagger.config import Config, DataConfig
 
-TASKS = ("pos", "ner", "sentiment", "tokenize")
 POOLINGS = ("last", "max", "mean", "attention")
 DATA_FORMATS = ("conllu", "conll", "parquet", "json", "labels", "tsv", "csv", "sst-trees")
 CONLLU_TAG_FIELDS = ("upos", "xpos")  # data.tag_field of a CoNLL-U corpus
@@ -79,8 +79,8 @@ RANGES: list[tuple[str, Any, str]] = [
 def range_problem(config: Config) -> str | None:
     """What is wrong with a config whose keys type-check (`KEY: expected ..., got ...`),
     or None."""
-    if config.task not in TASKS:
-        return f"task: expected one of {', '.join(TASKS)}, got {config.task!r}"
+    if config.task not in TASK_NAMES:
+        return f"task: expected one of {', '.join(TASK_NAMES)}, got {config.task!r}"
     for key, ok, expected in RANGES:
         section, name = key.split(".")
         value = getattr(getattr(config, section), name)

@@ -1,149 +1,17 @@
-"""Scores: token accuracy and per-label precision/recall/F1 for tagging."""
+"""Evaluation: a Predictor's predictions on a corpus, scored the way its task scores them."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 from datasets import Dataset
 
-from tagger.config import SENTENCE_TASKS
-from tagger.data.dataset import as_examples, as_lists
 from tagger.evaluation_data import check_gold_labels, load_evaluation
-from tagger.tokenizer.score import format_segmentation, segmentation_score, segmentation_scores
+from tagger.scores import entity_scores, sentence_scores, tag_scores
+from tagger.tokenizer.score import format_segmentation
 
-
-def tag_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict[str, Any]:
-    """Accuracy over tokens and precision/recall/F1/support of every label."""
-    tp: Counter[str] = Counter()
-    n_pred: Counter[str] = Counter()
-    n_gold: Counter[str] = Counter()
-    for g_sent, p_sent in zip(gold, predicted, strict=True):
-        if len(g_sent) != len(p_sent):
-            raise ValueError(f"sentence of {len(g_sent)} gold tags got {len(p_sent)} predictions")
-        for g, p in zip(g_sent, p_sent, strict=True):
-            n_gold[g] += 1
-            n_pred[p] += 1
-            tp[g] += g == p
-    total = sum(n_gold.values())
-    per_label = {}
-    for label in sorted(set(n_gold) | set(n_pred)):
-        precision = tp[label] / n_pred[label] if n_pred[label] else 0.0
-        recall = tp[label] / n_gold[label] if n_gold[label] else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[label] = {
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-            "support": n_gold[label],
-        }
-    return {
-        "accuracy": sum(tp.values()) / total if total else 0.0,
-        "n_tokens": total,
-        "n_sentences": len(gold),
-        "per_label": per_label,
-    }
-
-
-def entity_scores(
-    gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]
-) -> dict[str, Any]:
-    """seqeval strict-mode IOB2 scores (as conlleval counts them), plus the tag table.
-
-    Both sides must be well-formed IOB2 (convert with tagger.data.schemes first).
-    """
-    from seqeval.metrics import classification_report
-    from seqeval.scheme import IOB2
-
-    scores = tag_scores(gold, predicted)
-    if not any(t != "O" for sent in [*gold, *predicted] for t in sent):
-        # No entity on either side: seqeval would warn on empty means; nothing to score.
-        scores.update(precision=0.0, recall=0.0, f1=0.0, n_entities=0, per_type={})
-        return scores
-    gold_lists, predicted_lists = [list(s) for s in gold], [list(s) for s in predicted]
-    report = classification_report(
-        gold_lists, predicted_lists, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
-    )
-    micro = report.get(
-        "micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0}
-    )
-    per_type = {
-        name: {
-            "precision": float(row["precision"]),
-            "recall": float(row["recall"]),
-            "f1": float(row["f1-score"]),
-            "support": int(row["support"]),
-        }
-        for name, row in report.items()
-        if not name.endswith(" avg")
-    }
-    scores.update(
-        precision=float(micro["precision"]),
-        recall=float(micro["recall"]),
-        f1=float(micro["f1-score"]),
-        n_entities=int(micro["support"]),
-        per_type=per_type,
-    )
-    return scores
-
-
-def sentence_scores(
-    gold: Sequence[str],
-    predicted: Sequence[str],
-    labels: Sequence[str],
-    allow_unknown: bool = False,
-) -> dict[str, Any]:
-    """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix
-    (`confusion[i][j]`: gold labels[i] predicted as labels[j]). A gold label not in
-    `labels` is an error, or with `allow_unknown` a wrong answer outside the matrix."""
-    index = {label: i for i, label in enumerate(labels)}
-    unknown = sorted({g for g in gold if g not in index})
-    if unknown and not allow_unknown:
-        raise ValueError(f"gold labels {unknown} are not among the model's labels {list(labels)}")
-    confusion = [[0] * len(labels) for _ in labels]
-    for g, p in zip(gold, predicted, strict=True):
-        if g in index:
-            confusion[index[g]][index[p]] += 1
-    per_class = {}
-    for i, label in enumerate(labels):
-        tp = confusion[i][i]
-        n_pred = sum(row[i] for row in confusion)
-        n_gold = sum(confusion[i])
-        precision = tp / n_pred if n_pred else 0.0
-        recall = tp / n_gold if n_gold else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[label] = {"precision": precision, "recall": recall, "f1": f1, "support": n_gold}
-    correct = sum(confusion[i][i] for i in range(len(labels)))
-    return {
-        "accuracy": correct / len(gold) if gold else 0.0,
-        "macro_f1": sum(row["f1"] for row in per_class.values()) / len(labels) if labels else 0.0,
-        "n_sentences": len(gold),
-        "per_class": per_class,
-        "labels": list(labels),
-        "confusion": confusion,
-    }
-
-
-def main_score(task: str, scores: dict[str, Any]) -> float:
-    """The number model selection uses: entity F1 for NER, the mean of tokens, sentences
-    and multi-word tokens F1 for a tokenizer, accuracy otherwise."""
-    if task == "tokenize":
-        return segmentation_score(scores)
-    return scores["f1"] if task == "ner" else scores["accuracy"]
-
-
-def score(
-    task: str,
-    gold: Sequence[Sequence[str]],
-    predicted: Sequence[Sequence[str]],
-    tokens: Sequence[Sequence[str]] = (),
-) -> dict:
-    """The scores of a task (gold and predictions of NER already in IOB2; a tokenizer's
-    are labels of the characters `tokens`)."""
-    if task == "tokenize":
-        return segmentation_scores(tokens, gold, predicted)
-    return entity_scores(gold, predicted) if task == "ner" else tag_scores(gold, predicted)
+__all__ = ["entity_scores", "evaluate", "evaluate_corpus", "format_report", "sentence_scores"]
+__all__ += ["predictions", "score_predictions", "tag_scores"]
 
 
 def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> dict[str, Any]:
@@ -165,25 +33,13 @@ def _scores(predictor: Any, dataset: Dataset, scheme: str) -> dict[str, Any]:
 def predictions(predictor: Any, dataset: Dataset, scheme: str = "") -> tuple[list, list, list]:
     """(gold, predicted, tokens) of a dataset: label strings per sentence (sentence models),
     else per token (NER in IOB2)."""
-    from tagger.data.schemes import convert_all, detect_scheme
-
-    task = predictor.config.task
-    if task in SENTENCE_TASKS:
-        tokens, gold_labels = as_examples(dataset)
-        return list(gold_labels), [label for label, _ in predictor.classify(tokens)], tokens
-    tokens, gold = as_lists(dataset)
-    if task == "ner":
-        gold, _ = convert_all(gold, scheme or detect_scheme(gold), "iob2")
-        return gold, predictor.predict(tokens, scheme="iob2"), tokens
-    return gold, predictor.predict(tokens), tokens
+    return predictor.task.predictions(predictor, dataset, scheme)
 
 
 def score_predictions(predictor: Any, gold: list, predicted: list, tokens: list) -> dict:
-    """The scores of `predictions`' output for the predictor's task."""
-    task = predictor.config.task
-    if task in SENTENCE_TASKS:  # unknown gold labels were checked by check_gold_labels
-        return sentence_scores(gold, predicted, predictor.labels, allow_unknown=True)
-    return score(task, gold, predicted, tokens)
+    """The scores of `predictions`' output for the predictor's task (unknown gold labels
+    were checked by check_gold_labels)."""
+    return predictor.task.score(gold, predicted, tokens, predictor.labels)
 
 
 def evaluate_corpus(predictor: Any, corpus: str, split: str = "test", **options: Any) -> dict:

@@ -12,9 +12,7 @@ from typing import Any
 
 from datasets import Dataset
 
-from tagger.config import SENTENCE_TASKS
 from tagger.data.corpus import SUFFIX_FORMATS
-from tagger.data.dataset import as_examples, as_lists
 from tagger.data.inputs import base_suffix
 
 MAX_UNKNOWN = 0.05  # a larger share of gold labels the model does not know is an error
@@ -58,8 +56,7 @@ def _guessed_format(predictor: Any, copy: Path, name: str, note: Callable[[str],
     """The format of a corpus from stdin or a pipe, from its content."""
     from tagger.data.corpus import sniff_format
 
-    task = predictor.config.task
-    found = sniff_format(copy, predictor.config.data, task in SENTENCE_TASKS)
+    found = sniff_format(copy, predictor.config.data, predictor.task.sentence_level)
     if found is None:
         raise ValueError(f"{name}: cannot tell the corpus format from its content; give --format")
     note(f"reading {name} as {found} (guessed from its content; --format sets it)")
@@ -77,24 +74,17 @@ def _load_evaluation(
     note: Callable[[str], None],
 ) -> tuple[Dataset, str]:
     """load_evaluation of a catalog name, hf: id or regular file (`name` in messages)."""
-    from tagger.data.corpus import (
-        SENTENCE_FORMATS,
-        TOKEN_FORMATS,
-        corpus_scheme,
-        evaluation_source,
-        label_line,
-        load_split,
-    )
+    from tagger.data.corpus import evaluation_source, label_line
 
-    task = predictor.config.task
-    source = evaluation_source(corpus, predictor.config.data, fmt, columns, task)
-    allowed = SENTENCE_FORMATS if task in SENTENCE_TASKS else TOKEN_FORMATS
-    if task != "tokenize" and source.format and source.format not in allowed:
+    task = predictor.task
+    source = evaluation_source(corpus, predictor.config.data, fmt, columns, task.sentence_level)
+    allowed = task.corpus_formats
+    if allowed is not None and source.format and source.format not in allowed:
         raise ValueError(
-            f"{name}: read as {source.format}, which is not a corpus of a {task} model "
+            f"{name}: read as {source.format}, which is not a corpus of a {task.name} model "
             f"({', '.join(allowed)}); --format sets it"
         )
-    dataset = load_split(source, split, data_dir, task)
+    dataset = task.load_split(source, split, data_dir)
     if Path(corpus).is_file():
         check_gold_labels(
             predictor,
@@ -105,8 +95,7 @@ def _load_evaluation(
         )
     else:
         check_gold_labels(predictor, dataset, f"{name} ({split})", note=note)
-    scheme = corpus_scheme(source, as_lists(dataset)[1]) if task == "ner" else ""
-    return dataset, scheme
+    return dataset, task.gold_scheme(source, dataset)
 
 
 def check_gold_labels(
@@ -119,16 +108,15 @@ def check_gold_labels(
     """Count the gold labels that are not labels of the model (for NER: whose entity type
     it does not know): a warning through `note`, or a ValueError naming `where` (and the
     line `line_of` finds) when they are more than MAX_UNKNOWN of all."""
-    task, labels = predictor.config.task, list(predictor.labels)
-    if task == "tokenize":
+    task, labels = predictor.task, list(predictor.labels)
+    flat = task.gold_labels(dataset)
+    if flat is None:
         return
-    gold = as_examples(dataset)[1]
-    flat = list(gold) if task in SENTENCE_TASKS else [t for sent in gold for t in sent]
-    unknown = Counter(t for t in flat if not _knows(task, labels, t))
+    unknown = Counter(t for t in flat if not task.knows(labels, t))
     if not unknown:
         return
     n, total = sum(unknown.values()), len(flat)
-    unit = "labels" if task in SENTENCE_TASKS else "tags"
+    unit = "labels" if task.sentence_level else "tags"
     names = [name for name, _ in unknown.most_common(10)]
     line = line_of(names[0])
     at = f"{where}:{line}" if line is not None else where
@@ -143,12 +131,3 @@ def check_gold_labels(
         f"warning: {n:,} of {total:,} gold {unit} "
         f"({n / total:.1%}) are not labels of this model: {', '.join(names)} (first at {at})"
     )
-
-
-def _knows(task: str, labels: list[str], tag: str) -> bool:
-    """Whether the model can predict a gold tag: one of its labels, or for NER a tag of an
-    entity type it knows (gold may be in another scheme)."""
-    if task != "ner":
-        return tag in labels
-    prefix, _, kind = tag.partition("-")
-    return tag == "O" or (prefix in ("B", "I", "E", "S") and f"B-{kind}" in labels)

@@ -19,11 +19,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from tagger.config import SENTENCE_TASKS
 from tagger.data.batching import Batch, BatchEncoder
 from tagger.io import Artifact, weights_digest
 from tagger.model.build import SequenceTagger
 from tagger.outputs import write_bytes
+from tagger.tasks import get_task
 
 INPUT_NAMES = ("words", "pretrained", "casing", "chars", "char_lengths", "char_index", "lengths")
 OPSET = 17
@@ -93,7 +93,7 @@ def export_onnx(artifact: Artifact, target: str | Path | None = None) -> bytes:
     names = input_names(artifact)
     example = BatchEncoder(artifact.vocabs).encode([["An", "example", "."], ["Two", "."]])
     args = tuple(getattr(example, name) for name in names)
-    sentence_level = artifact.config.task in SENTENCE_TASKS
+    sentence_level = get_task(artifact.config.task).sentence_level
     scores_axes = {0: "batch"} if sentence_level else {0: "batch", 1: "time"}
     buffer = io.BytesIO()
     with warnings.catch_warnings(), _quiet_stderr():  # the exporter warns about packed sequences

@@ -18,10 +18,11 @@ from tagger.artifact_checks import (
     check_meta_task,
     check_weights,
 )
-from tagger.config import SENTENCE_TASKS, Config, config_from_dict, config_to_dict
+from tagger.config import Config, config_from_dict, config_to_dict
 from tagger.data.vocab import Vocabs
 from tagger.model.build import SequenceTagger, build_model
 from tagger.outputs import MODEL, replace_folder
+from tagger.tasks import get_task
 
 FORMAT_VERSION = 1
 ARTIFACT_FILES = ("config.json", "vocab.json", "model.safetensors", "meta.json")
@@ -105,7 +106,7 @@ def read_artifact(path: str | Path) -> Artifact:
             f"{path / 'model.safetensors'}: expected safetensors weights ({err})"
         ) from None
     check_weights(path, config, vocabs, state)
-    sentence_level = config.task in SENTENCE_TASKS
+    sentence_level = get_task(config.task).sentence_level
     try:
         model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level)
         model.load_state_dict(state)
@@ -141,9 +142,15 @@ def _read_json(path: Path, kind: type) -> Any:
 
 def read_tokenizer(path: str | Path) -> Artifact:
     """A tokenize model's artifact (read_artifact, refusing models of another task)."""
-    artifact = read_artifact(path)
-    if artifact.config.task != "tokenize":
-        raise ValueError(f"{path}: a {artifact.config.task} model, not a tokenizer (task tokenize)")
+    return require_tokenizer(read_artifact(path), str(path))
+
+
+def require_tokenizer(artifact: Artifact, where: str) -> Artifact:
+    """The artifact, if it is a tokenize model; else a ValueError naming `where`."""
+    if not get_task(artifact.config.task).makes_tokens:
+        raise ValueError(
+            f"{where}: a {artifact.config.task} model, not a tokenizer (task tokenize)"
+        )
     return artifact
 
 

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 import torch
 
 from tagger.backends import network
-from tagger.config import SENTENCE_TASKS, Config
+from tagger.config import Config
 from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.lines import split_tokens
-from tagger.data.schemes import convert
 from tagger.data.segments import Sentence
 from tagger.devices import resolve_device, serving_device, to_device
 from tagger.formats import ClassifiedText, TaggedSentence
@@ -21,6 +20,7 @@ from tagger.io import Artifact, read_artifact, read_tokenizer
 from tagger.memory import limit_kernel_cache
 from tagger.parallel import in_forked_child, threaded_map
 from tagger.serving import ServeOptions
+from tagger.tasks import get_task
 
 if TYPE_CHECKING:
     from tagger.data.tokenize import TextTokenizer
@@ -58,8 +58,9 @@ class Predictor:
         self.encoder = BatchEncoder(artifact.vocabs)
         self.network = network(artifact, backend, int8, onnx_path, self.device)
         self.labels = artifact.vocabs.labels.items
+        self.task = get_task(artifact.config.task)
         self.tokenizer_artifact = tokenizer or artifact.tokenizer
-        if artifact.config.task == "tokenize":
+        if self.task.makes_tokens:
             self.tokenizer_artifact = artifact
         self._tokenizer: TrainedTokenizer | TextTokenizer | None = None
 
@@ -111,9 +112,15 @@ class Predictor:
 
         NER tags come in `scheme` (default: the predictor's output scheme, IOB2).
         """
-        if self.config.task in SENTENCE_TASKS:
+        if self.task.sentence_level:
             raise ValueError("predict needs a token model; use classify for a sentence model")
         return [tags for tags, _ in self._predict(sentences, scheme, scores=False)]
+
+    def predict_labels(
+        self, sentences: Sequence[Sequence[str]], scores: bool = False
+    ) -> list[tuple[list[str], list[float] | None]]:
+        """Labels of every token and, with `scores`, their probabilities (else None)."""
+        return self._predict(sentences, None, scores=scores)
 
     def predict_scored(
         self, sentences: Sequence[Sequence[str]], scheme: str | None = None
@@ -134,9 +141,7 @@ class Predictor:
     def label_names(self, ids: Sequence[int], scheme: str | None = None) -> list[str]:
         """The labels of one sentence's label ids; NER tags in `scheme` (default: IOB2)."""
         tags = [self.labels[i] for i in ids]
-        if self.config.task == "ner":
-            tags = convert(tags, self.config.model.scheme, scheme or self.scheme)
-        return tags
+        return self.task.label_names(tags, self.config.model.scheme, scheme or self.scheme)
 
     def _run(
         self, sentences: Sequence[Sequence[str]], scores: bool
@@ -193,7 +198,7 @@ class Predictor:
 
         An empty sentence gets the label of an unknown word alone.
         """
-        if self.config.task not in SENTENCE_TASKS:
+        if not self.task.sentence_level:
             raise ValueError(f"classify needs a sentence model; this one is {self.config.task!r}")
         fixed = [s if len(s) else ["<unk>"] for s in sentences]
         results: list[tuple[str, dict[str, float]]] = [("", {}) for _ in fixed]
@@ -224,10 +229,7 @@ class Predictor:
         while block := list(islice(it, chunk)):
             found = [s for per_text in self._sentences(block) for s in per_text]
             words = [_words(s) for s in found]
-            if self.config.task == "tokenize":  # the tokenization is the output
-                results = [(["_"] * len(w), [1.0] * len(w) if scores else None) for w in words]
-            else:
-                results = self._predict(words, None, scores=scores)
+            results = self.task.label_words(self, words, scores)
             for sentence, tokens, (tags, probs) in zip(found, words, results, strict=True):
                 layout = sentence if isinstance(sentence, Sentence) else None
                 text = layout.text if layout else None

@@ -11,15 +11,17 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import srsly
 from spacy.language import Language
-from spacy.scorer import Scorer
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 
 SCORE_EXTENSION = "bilstm_score"  # Span._.bilstm_score: confidence of a predicted entity
+
+if TYPE_CHECKING:
+    from tagger.tasks.base import Task
 UPOS = frozenset(
     "ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
 )
@@ -61,6 +63,8 @@ class BiLSTMComponent:
     """Tags the Doc's own tokens: POS into token.pos_/tag_, NER into doc.ents, sentiment
     into doc.cats. `predict` returns guesses and changes nothing; `set_annotations` writes."""
 
+    score_extension = SCORE_EXTENSION  # the Span extension entity confidences go in
+
     def __init__(
         self,
         nlp: Language,
@@ -97,8 +101,9 @@ class BiLSTMComponent:
         return self._predictor
 
     @property
-    def task(self) -> str:
-        return self.predictor.config.task
+    def task(self) -> Task:
+        """The model's task, which says how guesses are made and written into Docs."""
+        return self.predictor.task
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -129,61 +134,15 @@ class BiLSTMComponent:
         """Guesses for each doc: (tags, scores or None) of its non-space tokens, or
         (label, probs) for a sentence model."""
         words = [[t.text for t in doc if not t.is_space] for doc in docs]
-        if self.task == "sentiment":
-            return self.predictor.classify(words)
-        if self.task == "ner":  # marginals give each entity its confidence
-            return self.predictor.predict_scored(words)
-        return [(tags, None) for tags in self.predictor.predict(words)]
+        return self.task.spacy_guesses(self.predictor, words)
 
     def set_annotations(self, docs: list[Doc], guesses: list[Any]) -> None:
-        task = self.task
-        attribute = self.attribute if task == "pos" else ""
-        for doc, guess in zip(docs, guesses, strict=True):
-            if task == "sentiment":
-                label, probs = guess
-                doc.cats.update(probs)
-                continue
-            tags, scores = guess
-            tokens = [t for t in doc if not t.is_space]
-            if task == "ner":
-                self._set_entities(doc, tokens, tags, scores)
-                continue
-            self._set_tags(tokens, tags, attribute)
-            if attribute == "pos" and len(tokens) < len(doc):  # spaCy's own SPACE
-                spaces = [t for t in doc if t.is_space]
-                self._set_tags(spaces, ["SPACE"] * len(spaces), attribute)
-
-    def _set_tags(self, tokens: list, tags: list[str], attribute: str) -> None:
-        for token, tag in zip(tokens, tags, strict=True):
-            if attribute == "pos" and (self.overwrite or not token.pos_):
-                token.pos_ = tag
-            elif attribute == "tag" and (self.overwrite or not token.tag_):
-                token.tag_ = tag
-
-    def _set_entities(self, doc: Doc, tokens: list, tags: list[str], scores: list[float]) -> None:
-        from tagger.data.schemes import spans
-
-        found = []
-        for start, end, label in spans(tags, "iob2"):
-            span = Span(doc, tokens[start].i, tokens[end - 1].i + 1, label=label)
-            span._.set(SCORE_EXTENSION, sum(scores[start:end]) / (end - start))
-            found.append(span)
-        if self.overwrite or not doc.ents:
-            doc.ents = found
-        else:  # keep every existing entity; add predictions only where there is none
-            taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-            found = [s for s in found if taken.isdisjoint(range(s.start, s.end))]
-            doc.set_ents(found, default="unmodified")
+        """Write `predict`'s guesses into the docs, as the model's task annotates."""
+        self.task.annotate(self, docs, guesses)
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         """spaCy's own Scorer for the task: pos_acc/tag_acc, ents_*, or cats_*."""
-        if self.task == "ner":
-            return Scorer.score_spans(examples, "ents", **kwargs)
-        if self.task == "sentiment":
-            return Scorer.score_cats(
-                examples, "cats", labels=self.predictor.labels, multi_label=False, **kwargs
-            )
-        return Scorer.score_token_attr(examples, self.attribute, **kwargs)
+        return self.task.spacy_score(self, examples, **kwargs)
 
     # Serialization: the artifact itself, written and read by tagger.io.
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

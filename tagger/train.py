@@ -26,8 +26,9 @@ from tagger.explain.training_plot import TrainingPlot, write_training_plot
 from tagger.io import weights_digest
 from tagger.outputs import MODEL, check_output
 from tagger.resume import resume_trainer
+from tagger.tasks import get_task
 from tagger.trainer import Trainer, new_trainer, seed_everything
-from tagger.training_data import load_examples, multiword_table
+from tagger.training_data import load_examples
 
 
 def train(
@@ -97,7 +98,7 @@ def _fit(
     if resume:
         trainer, state = resume_trainer(config, output, where, world, labels)
     else:
-        multiword = multiword_table(config, data_dir)
+        multiword = get_task(config.task).multiword_table(config, data_dir)
         trainer = new_trainer(config, train_examples[0], labels, where, world, multiword)
         state = TrainState()
     state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress, resume))

@@ -20,17 +20,17 @@ from tagger.callbacks import (
     EpochReport,
     TrainState,
 )
-from tagger.config import SENTENCE_TASKS, Config
+from tagger.config import Config
 from tagger.data.batching import Batch, BatchEncoder, length_batches
 from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.divergence import DIVERGED_HINT, FirstBadStep, TrainingDiverged
-from tagger.evaluate import main_score, score, sentence_scores
 from tagger.io import Artifact, library_versions, read_tokenizer
 from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache, release_freed_memory
 from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
+from tagger.tasks import get_task
 from tagger.training_data import build_vocabs
 
 TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
@@ -91,7 +91,8 @@ class Trainer:
             self.optimizer, mode="max", factor=t.lr_factor, patience=t.lr_patience, min_lr=t.min_lr
         )
         self.encoder = BatchEncoder(vocabs, max_types=TRAINING_TYPES)
-        self.sentence_level = config.task in SENTENCE_TASKS
+        self.task = get_task(config.task)
+        self.sentence_level = self.task.sentence_level
 
     def artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
         """The model as scored and saved: with train.average, a copy holding the average."""
@@ -117,16 +118,13 @@ class Trainer:
         return Artifact(self.config, self.vocabs, self.model, meta, self.tokenizer)
 
     def dev_score(self, state: TrainState, dev: tuple[list[list[str]], list[list[str]]]) -> float:
-        """Accuracy (POS) or entity F1 (NER; dev gold in IOB2) of the current model."""
+        """The task's main score of the current model on dev (NER: dev gold in IOB2)."""
         predictor = Predictor(
             self.artifact(state), batch_size=self.config.train.eval_batch_size, device=self.device
         )
-        task = self.config.task
-        if task in SENTENCE_TASKS:
-            predicted = [label for label, _ in predictor.classify(dev[0])]
-            return main_score(task, sentence_scores(dev[1], predicted, self.vocabs.labels.items))
-        predicted = predictor.predict(dev[0], scheme="iob2")
-        return main_score(task, score(task, dev[1], predicted, tokens=dev[0]))
+        predicted = self.task.dev_predictions(predictor, dev[0])
+        scores = self.task.score(dev[1], predicted, dev[0], self.vocabs.labels.items)
+        return self.task.main_score(scores)
 
     def run_epoch(
         self,
@@ -272,5 +270,5 @@ def new_trainer(
     vocabs, vectors = build_vocabs(config, train_tokens, labels, multiword)
     tokenizer = read_tokenizer(config.data.tokenizer) if config.data.tokenizer else None
     seed_everything(config.train.seed)
-    model = build_model(config.model, vocabs, vectors, config.task in SENTENCE_TASKS)
+    model = build_model(config.model, vocabs, vectors, get_task(config.task).sentence_level)
     return Trainer(config, vocabs, model, device, world, tokenizer)

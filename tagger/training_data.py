@@ -3,21 +3,17 @@ vocabularies (with the pretrained vectors' matrix) built from the training token
 
 from __future__ import annotations
 
-import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from tagger.config import SENTENCE_TASKS, Config
-from tagger.data.char_labels import LABELS
-from tagger.data.corpus import corpus_scheme, load_paragraphs, load_split
+from tagger.config import Config
 from tagger.data.dataset import as_examples, target_names
-from tagger.data.multiword import Multiwords
-from tagger.data.schemes import convert_all, entity_types, scheme_labels
 from tagger.data.vectors import load_vector_table
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
+from tagger.tasks import get_task
+from tagger.tasks.base import Examples
 
 
 def build_vocabs(
@@ -67,59 +63,16 @@ def pretrained_vectors(config: Config, train_words: set[str]) -> tuple[Vocab, to
     return Vocab([PAD, UNK, *names], rows=rows), vectors
 
 
-def entity_tags(
-    config: Config, train_tags: list[list[str]], dev: tuple[list[list[str]], list[list[str]]]
-) -> tuple[Config, list[list[str]], tuple[list[list[str]], list[list[str]]]]:
-    """NER: training tags in the model's scheme, dev tags in IOB2 (for scoring), and the
-    corpus scheme recorded in the config so evaluation reads files the same way."""
-    scheme = corpus_scheme(config.data, train_tags)
-    train_tags, repaired = convert_all(train_tags, scheme, config.model.scheme)
-    dev_tags, dev_repaired = convert_all(dev[1], scheme, "iob2")
-    if repaired or dev_repaired:
-        print(
-            f"repaired {repaired} ill-formed {scheme} tags in train, {dev_repaired} in dev",
-            file=sys.stderr,
-        )
-    config = replace(config, data=replace(config.data, scheme=scheme))
-    return config, train_tags, (dev[0], dev_tags)
-
-
-def _label_list(config: Config, train_names: list[str], dev_names: list[str]) -> list[str]:
-    """Labels of a POS or sentence model: a sentence task keeps the corpus's class order,
-    POS takes the sorted tags of train and dev."""
-    if config.task in SENTENCE_TASKS:
-        return train_names + [n for n in dev_names if n not in train_names]
-    return sorted(set(train_names) | set(dev_names))
-
-
-Examples = tuple[list[list[str]], list]  # tokens, and tag lists or sentence labels
-
-
-def multiword_table(config: Config, data_dir: Path | None) -> dict | None:
-    """A tokenizer's table of the training treebank's multi-word tokens; None for others."""
-    if config.task != "tokenize":
-        return None
-    paragraphs = load_paragraphs(config.data, "train", data_dir)
-    pairs = ((p.text[t.start : t.end], t.words) for p in paragraphs for t in p.tokens)
-    return Multiwords.build(pairs).to_json()
-
-
 def load_examples(
     config: Config, data_dir: Path | None
 ) -> tuple[Config, Examples, Examples, list[str]]:
-    """Train and dev examples (NER tags converted, see entity_tags) and the label list."""
-    train_set = load_split(config.data, "train", data_dir, config.task)
+    """Train and dev examples (targets as the task prepares them) and the label list."""
+    task = get_task(config.task)
+    train_set = task.load_split(config.data, "train", data_dir)
     train_tokens, train_targets = as_examples(train_set)
     if config.data.max_train_sentences > 0:
         train_tokens = train_tokens[: config.data.max_train_sentences]
         train_targets = train_targets[: config.data.max_train_sentences]
-    dev_set = load_split(config.data, "dev", data_dir, config.task)
-    dev = as_examples(dev_set)
-    if config.task == "ner":
-        config, train_targets, dev = entity_tags(config, train_targets, dev)
-        labels = scheme_labels(entity_types(train_targets + dev[1]), config.model.scheme)
-    elif config.task == "tokenize":
-        labels = list(LABELS)
-    else:
-        labels = _label_list(config, target_names(train_set), target_names(dev_set))
-    return config, (train_tokens, train_targets), dev, labels
+    dev_set = task.load_split(config.data, "dev", data_dir)
+    names = (target_names(train_set), target_names(dev_set))
+    return task.prepare(config, (train_tokens, train_targets), as_examples(dev_set), names)

@@ -16,13 +16,13 @@ import pytest
 from tagger.config import DataConfig
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu
-from tagger.data.corpus import load_split
 from tagger.data.errors import CorpusError
 from tagger.data.hf import load_hf_or_file
 from tagger.data.lines import input_lines
 from tagger.data.sentences import read_label_lines, read_table
 from tagger.data.trees import read_sst_trees
 from tagger.data.vectors import load_vector_table
+from tagger.tasks import get_task
 
 ROW = "\t_\t_\t_\t_\t_\t_"  # columns 5-10 of a CoNLL-U word line
 
@@ -44,7 +44,7 @@ def vectors(path: Path) -> object:
 
 
 def ner_columns(path: Path) -> object:
-    return load_split(DataConfig(train=str(path)), "train", task="ner")
+    return get_task("ner").load_split(DataConfig(train=str(path)), "train")
 
 
 def to_tag(path: Path) -> object:

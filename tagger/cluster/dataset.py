@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from tagger.cluster.blocks import TagOptions
-from tagger.config import SENTENCE_TASKS
 from tagger.data.lines import split_tokens
 from tagger.serving import ServeOptions
 
@@ -26,7 +25,7 @@ class RowTagger:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         texts = [str(t) for t in batch[self.column]]
-        if self.predictor.config.task in SENTENCE_TASKS:
+        if self.predictor.task.sentence_level:
             found = list(self.predictor.classify_texts(texts, pretokenized=self.pretokenized))
             by_text = iter(found)  # classify_texts leaves out blank texts
             labels, probs = [], []

@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from tagger.cluster.blocks import TagOptions, actor_threads, connect, plan_blocks, tag_blocks
-from tagger.config import SENTENCE_TASKS
 from tagger.data.errors import CorpusError
 from tagger.data.inputs import STDIN, compression
 from tagger.outputs import atomic_file, check_output
@@ -63,15 +62,14 @@ def tag_files(
     The model is loaded here first with the actors' ServeOptions, so a bad option, ONNX
     file or tokenizer is refused before Ray starts."""
     from tagger.predict import Predictor
-    from tagger.tag import ResultWriter, check_format
+    from tagger.tag import check_format
 
     files = list(files) or [STDIN]
     check_ray_serving(options.serve)
     # The actors' options, on the CPU; threads=0 leaves this process's torch threads.
     predictor = Predictor.serve(options.model, replace(options.serve, device="cpu", threads=0))
     if not options.fmt:  # tagger tag's default
-        sentence_model = predictor.config.task in SENTENCE_TASKS
-        options = replace(options, fmt="jsonl" if sentence_model else "conllu")
+        options = replace(options, fmt=predictor.task.default_format)
     check_format(predictor, options.fmt)
     to_folder = output is not None and (output.is_dir() or str(output).endswith(os.sep))
     targets: list[Path] = []
@@ -98,8 +96,8 @@ def tag_files(
         workers = max(1, cpus // actor_threads(options.serve))
     with ExitStack() as stack:  # each file is renamed into place only when all are complete
         streams = [stack.enter_context(atomic_file(t, compress=True)) for t in targets]
-        writers = [ResultWriter(predictor, options.fmt, s) for s in streams] or [
-            ResultWriter(predictor, options.fmt, sys.stdout)
+        writers = [predictor.task.writer(predictor, options.fmt, s) for s in streams] or [
+            predictor.task.writer(predictor, options.fmt, sys.stdout)
         ]
         actors: set[tuple[str, int]] = set()  # (node, pid): pids repeat across machines
         nodes: set[str] = set()
@@ -109,7 +107,7 @@ def tag_files(
             for message in done.skipped:
                 report(f"skipped {message}")
             skipped += done.skipped
-            writers[done.file if to_folder else 0].write(done.results)
+            writers[done.file if to_folder else 0](done.results)
     if skipped:
         report(f"skipped {len(skipped)} bad line(s) (--on-error skip)")
     report(

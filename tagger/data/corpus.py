@@ -9,7 +9,7 @@ from pathlib import Path
 
 from datasets import Dataset
 
-from tagger.config import SENTENCE_TASKS, DataConfig
+from tagger.config import DataConfig
 from tagger.data.catalog import load_catalog, read_split, resolve_split
 from tagger.data.char_labels import char_dataset
 from tagger.data.columns import read_columns
@@ -115,14 +115,17 @@ def label_line(path: str | Path, data: DataConfig, fmt: str, label: str) -> int 
     return None
 
 
-def read_file(path: str, data: DataConfig, task: str = "pos", split: str = "train") -> Dataset:
-    """Read one corpus file with the format and columns of `data` (trees are read as
-    phrases, with data.phrases, only for the train split)."""
-    sentences = task in SENTENCE_TASKS
+def read_file(
+    path: str, data: DataConfig, kind: str = "tokens", split: str = "train", what: str = "pos"
+) -> Dataset:
+    """Read one corpus file of `kind` (tokens or sentences) with the format and columns of
+    `data` (trees are read as phrases, with data.phrases, only for the train split); `what`
+    names the task in messages."""
+    sentences = kind == "sentences"
     fmt = data.format or guess_format(path, sentences)
     allowed = SENTENCE_FORMATS if sentences else TOKEN_FORMATS
     if fmt not in allowed:
-        raise ValueError(f"data.format: a {task} corpus is one of {allowed}, got {fmt!r}")
+        raise ValueError(f"data.format: a {what} corpus is one of {allowed}, got {fmt!r}")
     if fmt == "sst-trees":
         return read_trees(path, data, split)
     if fmt == "conllu":
@@ -144,18 +147,44 @@ def _load_hf(source: str, split: str, data: DataConfig, sentences: bool) -> Data
 
 
 def load_split(
-    data: DataConfig, split: str, data_dir: Path | None = None, task: str = "pos"
+    data: DataConfig,
+    split: str,
+    data_dir: Path | None = None,
+    kind: str = "tokens",
+    what: str = "pos",
 ) -> Dataset:
-    """The `split` ("train", "dev", "test") of the corpus described by `data`, read for
-    `task` (a sentence task reads text/label corpora, tokenize the characters of CoNLL-U;
-    NER tags must be entity tags)."""
-    dataset = _load_split(data, split, data_dir, task)
-    if task == "ner":
-        _check_entity_tags(dataset, data, split)
-    return dataset
+    """The `split` ("train", "dev", "test") of the corpus described by `data`, read as a
+    corpus of `kind`: tokens and their tags, sentences and their labels (text/label
+    corpora), or characters (the raw text of CoNLL-U, labelled for a tokenizer); `what`
+    names the task in messages."""
+    if kind == "characters":
+        windows = data.max_chars if split == "train" else 0  # dev/test: whole paragraphs
+        return char_dataset(load_paragraphs(data, split, data_dir), windows)
+    explicit = getattr(data, split, "")
+    if explicit:
+        return read_file(explicit, data, kind, split, what)
+    if not data.corpus:
+        raise ValueError(f"data.{split}: no file given and no data.corpus to take it from")
+    if data.corpus.startswith("hf:"):
+        hf_split = {"dev": "validation"}.get(split, split)
+        return _load_hf(data.corpus, hf_split, data, kind == "sentences")
+    if Path(data.corpus).is_file():
+        return read_file(data.corpus, data, kind, split, what)
+    catalog = load_catalog()
+    if data.corpus not in catalog:
+        raise ValueError(
+            f"data.corpus: {data.corpus!r} is not a catalog name ({', '.join(sorted(catalog))}),"
+            " an hf: id or an existing file"
+        )
+    entry = catalog[data.corpus]
+    if entry.format == "sst-trees":
+        return read_trees(resolve_split(entry, split, data_dir), data, split)
+    if data.tag_field != entry.tag_field and entry.format == "conllu":
+        entry = dataclasses.replace(entry, tag_field=data.tag_field)
+    return read_split(entry, split, data_dir=data_dir)
 
 
-def _check_entity_tags(dataset: Dataset, data: DataConfig, split: str) -> None:
+def check_entity_tags(dataset: Dataset, data: DataConfig, split: str) -> None:
     """Every tag name of a NER split is O or B-/I-/E-/S- and a type; a malformed one names
     the file and the line it is first on."""
     from tagger.data.dataset import tag_names
@@ -171,35 +200,6 @@ def _check_entity_tags(dataset: Dataset, data: DataConfig, split: str) -> None:
             line = label_line(path, data, fmt, name) if found else None
             detail = f"expected an entity tag (O, or B-, I-, E-, S- and a type), got {name!r}"
             raise CorpusError(path, line, detail) from None
-
-
-def _load_split(data: DataConfig, split: str, data_dir: Path | None, task: str) -> Dataset:
-    """load_split before the NER tags are checked."""
-    if task == "tokenize":
-        windows = data.max_chars if split == "train" else 0  # dev/test: whole paragraphs
-        return char_dataset(load_paragraphs(data, split, data_dir), windows)
-    explicit = getattr(data, split, "")
-    if explicit:
-        return read_file(explicit, data, task, split)
-    if not data.corpus:
-        raise ValueError(f"data.{split}: no file given and no data.corpus to take it from")
-    if data.corpus.startswith("hf:"):
-        hf_split = {"dev": "validation"}.get(split, split)
-        return _load_hf(data.corpus, hf_split, data, task in SENTENCE_TASKS)
-    if Path(data.corpus).is_file():
-        return read_file(data.corpus, data, task, split)
-    catalog = load_catalog()
-    if data.corpus not in catalog:
-        raise ValueError(
-            f"data.corpus: {data.corpus!r} is not a catalog name ({', '.join(sorted(catalog))}),"
-            " an hf: id or an existing file"
-        )
-    entry = catalog[data.corpus]
-    if entry.format == "sst-trees":
-        return read_trees(resolve_split(entry, split, data_dir), data, split)
-    if data.tag_field != entry.tag_field and entry.format == "conllu":
-        entry = dataclasses.replace(entry, tag_field=data.tag_field)
-    return read_split(entry, split, data_dir=data_dir)
 
 
 def read_trees(path: str | Path, data: DataConfig, split: str) -> Dataset:
@@ -239,7 +239,7 @@ def corpus_scheme(data: DataConfig, tags: list[list[str]]) -> str:
 
 
 def evaluation_source(
-    corpus: str, data: DataConfig, fmt: str = "", columns: str = "", task: str = "pos"
+    corpus: str, data: DataConfig, fmt: str = "", columns: str = "", sentences: bool = False
 ) -> DataConfig:
     """The DataConfig for evaluating on `corpus` (catalog name, hf: id or file path).
 
@@ -250,7 +250,7 @@ def evaluation_source(
     if not Path(corpus).is_file():
         changes["scheme"] = ""  # a catalog or hf: corpus has its own scheme
     if Path(corpus).is_file():
-        guessed = guess_format(corpus, task in SENTENCE_TASKS)
+        guessed = guess_format(corpus, sentences)
         changes["format"] = fmt or (data.format if data.format in FILE_FORMATS else guessed)
     elif fmt:
         changes["format"] = fmt

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from tagger.config import SENTENCE_TASKS
 from tagger.data.lines import split_tokens
 from tagger.explain.explanation import Explanation, explain
 from tagger.explain.page import document, sentence_section, stats_page
@@ -25,7 +24,7 @@ def sentences_of(predictor: Predictor, text: str, tokenized: bool = False) -> li
     whitespace-separated tokens as one sentence with `tokenized`."""
     if tokenized:
         return [split_tokens(text)] if split_tokens(text) else []
-    if predictor.config.task in SENTENCE_TASKS:
+    if predictor.task.sentence_level:
         return [found.tokens for found in predictor.classify_texts([text]) if found.tokens]
     return [found.tokens for found in predictor.tag_texts([text]) if found.tokens]
 
@@ -82,7 +81,7 @@ def corpus_stats(
 
     predictor = Predictor.load(model, device=device)
     dataset, _ = load_evaluation(predictor, corpus, split, data_dir=data_dir)
-    sentence_model = predictor.config.task in SENTENCE_TASKS
+    sentence_model = predictor.task.sentence_level
     tokens = as_examples(dataset)[0] if sentence_model else as_lists(dataset)[0]
     return gate_stats(predictor, tokens)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import torch
 
-from tagger.config import SENTENCE_TASKS
 from tagger.data.batching import Batch
 from tagger.devices import to_device
 from tagger.explain.gates import Layer, recompute
@@ -88,11 +87,11 @@ def explain(
     tokens = list(tokens)
     if not tokens:
         raise ValueError("explain needs at least one token")
-    task = predictor.config.task
-    if task == "tokenize":
-        raise ValueError("explain works on tagging and sentence models, not a tokenize model")
+    task = predictor.task
+    if task.makes_tokens:
+        raise ValueError(f"explain works on tagging and sentence models, not a {task.name} model")
     model = predictor.artifact.model.eval()
-    if task in SENTENCE_TASKS:
+    if task.sentence_level:
         label, classes = predictor.classify([tokens])[0]
         ids, labels, probs = [predictor.labels.index(label)], [label], [classes[label]]
     else:
@@ -110,7 +109,7 @@ def explain(
         attention = _attention(model, embedded, batch)
     method = saliency
     if method == "auto":
-        method = "ig" if task in SENTENCE_TASKS else "grad"
+        method = "ig" if task.sentence_level else "grad"
     heat = _saliency(model, embedded, batch, ids, method, steps) if method != "none" else None
     return Explanation(
         tokens=tokens,
@@ -121,7 +120,7 @@ def explain(
             for layer in layers
         ],
         rnn="lstm" if isinstance(model.encoder.rnn, torch.nn.LSTM) else "gru",
-        task=task,
+        task=task.name,
         classes=classes,
         attention=attention,
         saliency=heat,

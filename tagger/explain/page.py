@@ -47,8 +47,7 @@ def token_table(explanation: Explanation) -> str:
     each token (token models) or the sentence's label and class probabilities."""
     cells = "".join(f"<td>{html.escape(t)}</td>" for t in explanation.tokens)
     rows = [f"<tr><th>token</th>{cells}</tr>"]
-    if explanation.task == "sentiment":
-        assert explanation.classes is not None
+    if explanation.classes is not None:  # a sentence model
         classes = ", ".join(f"{html.escape(k)} {v:.3f}" for k, v in explanation.classes.items())
         label = html.escape(explanation.labels[0])
         caption = f"<p>label <b>{label}</b> ({explanation.probs[0]:.3f}); classes: {classes}</p>"

@@ -43,7 +43,7 @@ def png(figure: Figure) -> bytes:
 def token_ticks(explanation: Explanation) -> list[str]:
     """An x tick per token: the token, and under it its label and probability (token
     models) or the token alone (sentence models)."""
-    if explanation.task == "sentiment":
+    if explanation.classes is not None:  # a sentence model
         return explanation.tokens
     return [
         f"{token}\n{label}\n{prob:.2f}"

@@ -12,11 +12,9 @@ import html
 from pathlib import Path
 
 from tagger.callbacks import LOG
-from tagger.config import SENTENCE_TASKS
 from tagger.evaluate import predictions, score_predictions
 from tagger.evaluation_data import load_evaluation
 from tagger.explain.charts import confusion_matrix, per_label_bars, read_log, training_curves
-from tagger.explain.evaluation import evaluation_confusion, per_label_table
 from tagger.explain.explanation import explain
 from tagger.explain.page import document, image, sentence_section
 from tagger.explain.plots import sentence_pictures
@@ -73,14 +71,8 @@ def model_card(predictor: Predictor, model: Path, corpus: str, split: str, score
     config, meta = info["config"], info["meta"]
     m = config["model"]
     task = info["task"]
-    if task == "ner":
-        headline = f"entity F1 {100 * scores['f1']:.2f}"
-    elif task in SENTENCE_TASKS:
-        headline = (
-            f"accuracy {100 * scores['accuracy']:.2f}, macro-F1 {100 * scores['macro_f1']:.2f}"
-        )
-    else:
-        headline = f"accuracy {100 * scores['accuracy']:.2f}"
+    headline = predictor.task.headline(scores)
+    head = f"{m['pooling']} pooling" if predictor.task.sentence_level else m["head"]
     versions = ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())
     seconds = float(meta.get("training_seconds", 0.0))
     labels = ", ".join(html.escape(str(x)) for x in info["labels"])
@@ -95,7 +87,7 @@ def model_card(predictor: Predictor, model: Path, corpus: str, split: str, score
                     f"{m['rnn']} {m['layers']} x {m['hidden']} per direction, "
                     f"words {m['word_dim']}d, "
                     f"pretrained {m['pretrained'] or 'none'}, characters {m['char']}, "
-                    f"head {m['pooling'] + ' pooling' if task in SENTENCE_TASKS else m['head']}"
+                    f"head {head}"
                 ),
             ),
             ("trainable parameters", f"{info['trainable_parameters']:,}"),
@@ -132,8 +124,7 @@ def training_section(model: Path) -> str:
 
 def evaluation_section(predictor: Predictor, gold: list, predicted: list, scores: dict) -> str:
     """Per-label table and bars, and the confusion matrix."""
-    task = predictor.config.task
-    table = per_label_table(task, scores)
+    table = predictor.task.per_label_table(scores)
     rows = "".join(
         f"<tr><td>{html.escape(label)}</td>"
         + "".join(f'<td class="num">{100 * row[k]:.2f}</td>' for k in ("precision", "recall", "f1"))
@@ -144,7 +135,7 @@ def evaluation_section(predictor: Predictor, gold: list, predicted: list, scores
         "<table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
         f"{rows}</table>"
     )
-    confusion = evaluation_confusion(task, gold, predicted, list(predictor.labels))
+    confusion = predictor.task.confusion(gold, predicted, list(predictor.labels))
     return "\n".join(
         [
             per_label,

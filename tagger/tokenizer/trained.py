@@ -17,7 +17,7 @@ import torch
 from tagger.data.char_labels import TokenSpan, decode, model_chars, sentences_of
 from tagger.data.multiword import Multiwords
 from tagger.data.segments import Sentence, Token
-from tagger.io import Artifact, read_tokenizer
+from tagger.io import Artifact, read_tokenizer, require_tokenizer
 
 if TYPE_CHECKING:
     from tagger.predict import Predictor
@@ -38,8 +38,7 @@ class TrainedTokenizer:
     ) -> None:
         from tagger.predict import Predictor  # the Predictor tags with one of these
 
-        if artifact.config.task != "tokenize":
-            raise ValueError(f"a tokenizer is a tokenize model, not a {artifact.config.task} one")
+        require_tokenizer(artifact, "tokenizer")
         self.predictor: Predictor = Predictor(artifact, batch_size=batch_size, device=device)
         self.predictor.max_tokens = MAX_BATCH_CHARS
         self.multiwords = Multiwords.from_json(artifact.vocabs.multiword)

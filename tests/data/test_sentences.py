@@ -11,11 +11,14 @@ from helpers import error_of, write
 
 from tagger.config import DataConfig
 from tagger.data.catalog import load_catalog, sha256_of
-from tagger.data.corpus import guess_format, load_split, read_file
+from tagger.data.corpus import guess_format, read_file
 from tagger.data.dataset import as_examples, label_names
 from tagger.data.errors import CorpusError
 from tagger.data.hf import load_raw
 from tagger.data.sentences import from_hf, read_label_lines, read_table, sentence_dataset
+from tagger.tasks import get_task
+
+SENTIMENT = get_task("sentiment")
 
 # tests/data/test_sentences.py -> parents[3] is the folder holding main/ and shared/.
 SHARED_CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
@@ -176,7 +179,7 @@ def test_jsonl_via_read_file(tmp_path: Path) -> None:
     path = write(tmp_path, "".join(json.dumps(r) + "\n" for r in records), "train.jsonl")
     assert guess_format(str(path), sentences=True) == "json"
     data = DataConfig(text_field="sentence", label_field="stars")
-    dataset = read_file(str(path), data, task="sentiment")
+    dataset = read_file(str(path), data, "sentences", what="sentiment")
     assert rows(dataset) == [
         ("a good film", ["a", "good", "film"], "4"),
         ("bad", ["bad"], "0"),
@@ -191,7 +194,7 @@ def test_parquet_via_read_file_keeps_class_label_names_in_order(tmp_path: Path) 
     raw = {"text": ["so great", "awful stuff", "fine"], "label": [2, 0, 1]}
     path = tmp_path / "train.parquet"
     Dataset.from_dict(raw, features=features).to_parquet(path)
-    dataset = read_file(str(path), DataConfig(), task="sentiment")
+    dataset = read_file(str(path), DataConfig(), "sentences", what="sentiment")
     assert label_names(dataset) == names
     assert rows(dataset) == [
         ("so great", ["so", "great"], "great"),
@@ -251,7 +254,7 @@ def test_guess_format_for_sentences(name: str, fmt: str) -> None:
 def test_read_file_rejects_token_formats_for_sentiment(tmp_path: Path) -> None:
     path = write(tmp_path, "1 good\n", "train.txt")
     with pytest.raises(ValueError, match="a sentiment corpus is one of"):
-        read_file(str(path), DataConfig(format="conllu"), task="sentiment")
+        read_file(str(path), DataConfig(format="conllu"), "sentences", what="sentiment")
 
 
 # --- the SST catalog entries ---
@@ -273,21 +276,21 @@ def test_load_split_sst2_from_a_data_dir(tmp_path: Path) -> None:
     (folder / "stsa.binary.train").write_text("1 a gem .\n0 a mess .\n1 fun\n", encoding="utf-8")
     (folder / "stsa.binary.dev").write_text("0 dull\n", encoding="utf-8")
     data = DataConfig(corpus="sst2")
-    train = load_split(data, "train", data_dir=tmp_path, task="sentiment")
+    train = SENTIMENT.load_split(data, "train", data_dir=tmp_path)
     assert rows(train) == [
         ("a gem .", ["a", "gem", "."], "1"),
         ("a mess .", ["a", "mess", "."], "0"),
         ("fun", ["fun"], "1"),
     ]
     assert label_names(train) == ["0", "1"]
-    dev = load_split(data, "dev", data_dir=tmp_path, task="sentiment")
+    dev = SENTIMENT.load_split(data, "dev", data_dir=tmp_path)
     assert as_examples(dev) == ([["dull"]], ["0"])
 
 
 def test_load_split_explicit_file_wins_over_the_catalog(tmp_path: Path) -> None:
     path = write(tmp_path, "text\tlabel\ngood\tpos\n", "dev.tsv")
     data = DataConfig(corpus="sst2", dev=str(path))
-    assert as_examples(load_split(data, "dev", task="sentiment")) == ([["good"]], ["pos"])
+    assert as_examples(SENTIMENT.load_split(data, "dev")) == ([["good"]], ["pos"])
 
 
 @pytest.mark.parametrize(
@@ -304,7 +307,7 @@ def test_real_sst_via_catalog(name: str, sizes: dict[str, int], labels: list[str
     data = DataConfig(corpus=name)
     for split, size in sizes.items():
         assert sha256_of(SHARED_CORPORA / entry.splits[split].file) == entry.splits[split].sha256
-        dataset = load_split(data, split, data_dir=SHARED_CORPORA, task="sentiment")
+        dataset = SENTIMENT.load_split(data, split, data_dir=SHARED_CORPORA)
         assert len(dataset) == size, split
         assert label_names(dataset) == labels, split
         assert all(tokens for tokens in dataset["tokens"])

@@ -8,8 +8,11 @@ import pytest
 from helpers import error_of, write
 
 from tagger.config import DataConfig
-from tagger.data.corpus import guess_format, load_split
+from tagger.data.corpus import guess_format
 from tagger.data.trees import read_sst_trees
+from tagger.tasks import get_task
+
+SENTIMENT = get_task("sentiment")
 
 TREES = (
     "(3 (2 (2 The) (2 Rock)) (4 (3 (2 is) (4 great)) (2 .)))\n"
@@ -82,6 +85,6 @@ def test_config_reads_phrases_for_train_only(tmp_path: Path) -> None:
     path = str(write(tmp_path, TREES, "trees.txt"))
     assert guess_format(path, sentences=True) == "sst-trees"
     data = DataConfig(train=path, dev=path, phrases=True, labels="binary")
-    train = load_split(data, "train", task="sentiment")
-    dev = load_split(data, "dev", task="sentiment")
+    train = SENTIMENT.load_split(data, "train")
+    dev = SENTIMENT.load_split(data, "dev")
     assert len(dev) == 3 and len(train) > len(dev)

@@ -23,9 +23,10 @@ from tagger.io import read_artifact, write_artifact
 from tagger.model.build import build_model
 from tagger.model.heads import CRFHead, SoftmaxHead
 from tagger.predict import Predictor
+from tagger.tasks import get_task
 from tagger.train import train
 from tagger.trainer import Trainer
-from tagger.training_data import build_vocabs, entity_tags
+from tagger.training_data import build_vocabs
 
 TinyConfig = Callable[..., Config]
 Gold = Callable[[str], tuple[list[list[str]], list[list[str]]]]
@@ -104,7 +105,7 @@ def test_in_memory_equals_saved_and_loaded(tmp_path: Path, tiny_ner_config: Tiny
     config = tiny_ner_config(tmp_path, train={"max_epochs": 4})
     train_set = as_lists(read_columns(config.data.train))
     dev = as_lists(read_columns(config.data.dev))
-    config, train_tags, dev = entity_tags(config, train_set[1], dev)
+    config, (_, train_tags), dev, _ = get_task("ner").prepare(config, train_set, dev, ([], []))
     assert config.data.scheme == "iob1"
     assert all(well_formed(t, "bioes") for t in train_tags)  # the model's scheme
     assert all(well_formed(t, "iob2") for t in dev[1])  # for scoring
