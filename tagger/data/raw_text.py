@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tagger.data.conllu_reader import MISC, comment_field, read_blocks, surface_tokens
 from tagger.data.errors import CorpusError
-from tagger.data.lines import decoded_lines
 
 
 @dataclass(frozen=True)
@@ -97,66 +97,19 @@ def _joined(tokens: list[tuple[str, tuple[str, ...], bool, int]]) -> str:
 
 
 def _sentences(path: str | Path) -> Iterator[_Sentence]:
-    """Sentences with their `# text`, paragraph marks and surface tokens (multi-word
-    token lines stand for their words)."""
-    sentence: _Sentence | None = None
-    pending: tuple[str, int, int, bool, int] | None = None  # an open multi-word range
-    words: list[str] = []
-    for number, line in decoded_lines(path):
-        if not line.strip():
-            _check_closed(pending, path)
-            if sentence is not None and sentence.tokens:
-                yield sentence
-            sentence, pending = None, None
-            continue
-        if sentence is None:
-            sentence = _Sentence(line=number)
-        if line.startswith("#"):
-            key, sep, value = line[1:].partition("=")
-            key = key.strip()
+    """Sentences with their `# text`, paragraph marks and surface tokens (a multi-word
+    token stands for its words, with the range line's SpaceAfter)."""
+    for block in read_blocks(path):
+        sentence = _Sentence(line=block.line)
+        for number, comment in block.comments:
+            key, value = comment_field(comment)
             if key in ("newpar", "newdoc") or key.startswith(("newpar ", "newdoc ")):
                 sentence.new_paragraph = True
-            elif sep and key == "text":
-                sentence.text, sentence.line = value.strip(), number
-            continue
-        columns = line.split("\t")
-        if len(columns) != 10:
-            raise CorpusError(
-                path, number, f"expected 10 tab-separated columns, got {len(columns)}"
-            )
-        word_id, form, misc = columns[0], columns[1], columns[9]
-        space = "SpaceAfter=No" not in misc.split("|")
-        if "." in word_id:
-            continue  # an empty node has no characters
-        if "-" in word_id:
-            first, _, last = word_id.partition("-")
-            if not (first.isdigit() and last.isdigit() and int(first) < int(last)):
-                raise CorpusError(path, number, f"expected a range such as 3-4, got {word_id!r}")
-            _check_closed(pending, path)
-            pending, words = (form, int(first), int(last), space, number), []
-            continue
-        if not word_id.isdigit():
-            raise CorpusError(path, number, f"expected an integer word ID, got {word_id!r}")
-        if not form:
-            raise CorpusError(path, number, "expected a non-empty FORM (column 2)")
-        if pending is None:
-            sentence.tokens.append((form, (form,), space, number))
-            continue
-        surface, first, last, range_space, range_line = pending
-        if not first <= int(word_id) <= last:
-            raise CorpusError(
-                path, number, f"expected word {first + len(words)} of the range {first}-{last}"
-            )
-        words.append(form)
-        if int(word_id) == last:
-            sentence.tokens.append((surface, tuple(words), range_space, range_line))
-            pending = None
-    _check_closed(pending, path)
-    if sentence is not None and sentence.tokens:
-        yield sentence
-
-
-def _check_closed(pending: tuple[str, int, int, bool, int] | None, path: str | Path) -> None:
-    if pending is not None:
-        surface, first, last, _, line = pending
-        raise CorpusError(path, line, f"expected the words {first}-{last} of {surface!r} to follow")
+            elif value is not None and key == "text":
+                sentence.text, sentence.line = value, number
+        for token, words in surface_tokens(block.rows):
+            space = "SpaceAfter=No" not in token.columns[MISC].split("|")
+            forms = tuple(word.form for word in words)
+            sentence.tokens.append((token.form, forms, space, token.line))
+        if sentence.tokens:
+            yield sentence
