@@ -1,4 +1,5 @@
-"""Evaluation: a Predictor's predictions on a corpus, scored the way its task scores them."""
+"""Evaluation: a Predictor's predictions on a corpus, scored the way its task scores them
+into a typed `Evaluation`, and the one printer of evaluations."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ from typing import Any
 from datasets import Dataset
 
 from tagger.evaluation_data import check_gold_labels, load_evaluation
-from tagger.scores import entity_scores, sentence_scores, tag_scores
-from tagger.tokenizer.score import format_segmentation
+from tagger.scores import PRF, Evaluation, entity_scores, sentence_scores, tag_scores
 
-__all__ = ["entity_scores", "evaluate", "evaluate_corpus", "format_report", "sentence_scores"]
-__all__ += ["predictions", "score_predictions", "tag_scores"]
+__all__ = ["PRF", "Evaluation", "entity_scores", "evaluate", "evaluate_corpus", "evaluate_examples"]
+__all__ += ["format_evaluation", "format_report", "scored", "sentence_scores", "tag_scores"]
+
+Scored = tuple[Evaluation, list, list, list]  # the evaluation, gold, predicted, tokens
 
 
-def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> dict[str, Any]:
+def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> Evaluation:
     """Tag the dataset's tokens with `predictor` (a Predictor) and score against its tags.
 
     For NER, `scheme` is the dataset's tag scheme; gold tags are read in it and compared
@@ -22,75 +24,44 @@ def evaluate(predictor: Any, dataset: Dataset, scheme: str = "") -> dict[str, An
     checked first (check_gold_labels).
     """
     check_gold_labels(predictor, dataset, "the evaluation data")
-    return _scores(predictor, dataset, scheme)
+    return scored(predictor, dataset, scheme)[0]
 
 
-def _scores(predictor: Any, dataset: Dataset, scheme: str) -> dict[str, Any]:
-    gold, predicted, tokens = predictions(predictor, dataset, scheme)
-    return score_predictions(predictor, gold, predicted, tokens)
+def scored(predictor: Any, dataset: Dataset, scheme: str = "") -> Scored:
+    """The evaluation of a dataset with what it scored (gold and predicted labels per
+    sentence, or per text for sentence models; the tokens), for plots and reports. Gold
+    labels are not checked: load_evaluation checked them."""
+    task = predictor.task
+    gold, predicted, tokens = task.predictions(predictor, dataset, scheme)
+    return task.score(gold, predicted, tokens, predictor.labels), gold, predicted, tokens
 
 
-def predictions(predictor: Any, dataset: Dataset, scheme: str = "") -> tuple[list, list, list]:
-    """(gold, predicted, tokens) of a dataset: label strings per sentence (sentence models),
-    else per token (NER in IOB2)."""
-    return predictor.task.predictions(predictor, dataset, scheme)
+def evaluate_examples(predictor: Any, tokens: list[list[str]], gold: list) -> Evaluation:
+    """The evaluation of examples already in the form the task scores (NER gold in IOB2),
+    as training scores dev: nothing to read or check."""
+    task = predictor.task
+    predicted = task.dev_predictions(predictor, tokens)
+    return task.score(gold, predicted, tokens, predictor.labels)
 
 
-def score_predictions(predictor: Any, gold: list, predicted: list, tokens: list) -> dict:
-    """The scores of `predictions`' output for the predictor's task (unknown gold labels
-    were checked by check_gold_labels)."""
-    return predictor.task.score(gold, predicted, tokens, predictor.labels)
+def evaluate_corpus(predictor: Any, corpus: str, split: str = "test", **options: Any) -> Evaluation:
+    """The evaluation of `predictor` on a catalog corpus, an hf: id or a file (what
+    `tagger evaluate` runs); `options` are load_evaluation's fmt, columns, data_dir, note."""
+    return scored(predictor, *load_evaluation(predictor, corpus, split, **options))[0]
 
 
-def evaluate_corpus(predictor: Any, corpus: str, split: str = "test", **options: Any) -> dict:
-    """Scores of `predictor` on a catalog corpus, an hf: id or a file (what `evaluate` runs);
-    `options` are load_evaluation's fmt, columns, data_dir and note."""
-    return _scores(predictor, *load_evaluation(predictor, corpus, split, **options))
-
-
-def format_report(scores: dict[str, Any]) -> str:
-    """A human-readable table of the scores."""
-    if "multiword" in scores:
-        return format_segmentation(scores)
-    if "confusion" in scores:
-        return _sentence_report(scores)
-    lines = [
-        f"accuracy  {100 * scores['accuracy']:.2f}  ({scores['n_tokens']} tokens, "
-        f"{scores['n_sentences']} sentences)",
-    ]
-    table = scores["per_label"]
-    if "f1" in scores:
+def format_evaluation(evaluation: Evaluation) -> str:
+    """The printed report of any task's evaluation: its summary lines, the per-label
+    precision/recall/F1 table in percent, and its notes."""
+    summary = evaluation.summary()
+    lines = [*summary, ""] if summary else []
+    lines.append(f"{evaluation.corner:<12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>9}")
+    for label, row in evaluation.table.items():
         lines.append(
-            f"entities  precision {100 * scores['precision']:.2f}  recall "
-            f"{100 * scores['recall']:.2f}  f1 {100 * scores['f1']:.2f}  "
-            f"({scores['n_entities']} gold entities, seqeval strict IOB2)"
+            f"{label:<12} {100 * row.precision:>9.2f} {100 * row.recall:>9.2f} "
+            f"{100 * row.f1:>9.2f} {row.support:>9}"
         )
-        table = scores["per_type"]
-    lines += ["", f"{'label':<12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>9}"]
-    for label, row in table.items():
-        lines.append(
-            f"{label:<12} {100 * row['precision']:>9.2f} {100 * row['recall']:>9.2f} "
-            f"{100 * row['f1']:>9.2f} {row['support']:>9}"
-        )
-    return "\n".join(lines)
+    return "\n".join([*lines, *evaluation.notes()])
 
 
-def _sentence_report(scores: dict[str, Any]) -> str:
-    labels = scores["labels"]
-    lines = [
-        f"accuracy  {100 * scores['accuracy']:.2f}  macro-F1 {100 * scores['macro_f1']:.2f}  "
-        f"({scores['n_sentences']} sentences)",
-        "",
-        f"{'label':<12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>9}",
-    ]
-    for label, row in scores["per_class"].items():
-        lines.append(
-            f"{label:<12} {100 * row['precision']:>9.2f} {100 * row['recall']:>9.2f} "
-            f"{100 * row['f1']:>9.2f} {row['support']:>9}"
-        )
-    width = max(6, *(len(label) + 1 for label in labels))
-    lines += ["", "confusion (rows gold, columns predicted)"]
-    lines.append(" " * 12 + "".join(f"{label:>{width}}" for label in labels))
-    for label, row in zip(labels, scores["confusion"], strict=True):
-        lines.append(f"{label:<12}" + "".join(f"{n:>{width}}" for n in row))
-    return "\n".join(lines)
+format_report = format_evaluation  # the name callers used before evaluations were typed

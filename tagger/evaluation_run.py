@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tagger.scores import Evaluation
     from tagger.serving import ServeOptions
 
 
@@ -19,12 +20,12 @@ def evaluate_model(
     data_dir: Path | None = None,
     plots: Path | None = None,
     force: bool = False,
-) -> dict[str, Any]:
-    """The scores of `model` (serving as `serve` says) on a corpus: a catalog name,
+) -> Evaluation:
+    """The evaluation of `model` (serving as `serve` says) on a corpus: a catalog name,
     hf:<id>[:<config>] or a file of `fmt` (`columns`: WORD,TAG of a CoNLL file).
     `plots` is a folder for the confusion and per-label plots, checked before anything
     is read; a bad input raises CorpusError, OSError, ValueError or KeyError."""
-    from tagger.evaluate import predictions, score_predictions
+    from tagger.evaluate import scored
     from tagger.evaluation_data import load_evaluation
     from tagger.explain.evaluation import write_evaluation_plots
     from tagger.outputs import PLOTS, check_output
@@ -34,9 +35,8 @@ def evaluate_model(
         check_output(plots, [model, corpus, serve.onnx], PLOTS, force, "--plots")
     predictor = Predictor.serve(model, serve)
     dataset, scheme = load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
-    gold, predicted, tokens = predictions(predictor, dataset, scheme)
-    scores = score_predictions(predictor, gold, predicted, tokens)
+    evaluation, gold, predicted, _ = scored(predictor, dataset, scheme)
     if plots is not None:
         labels = list(predictor.labels)
-        write_evaluation_plots(predictor.task, gold, predicted, scores, labels, plots)
-    return scores
+        write_evaluation_plots(predictor.task, gold, predicted, evaluation, labels, plots)
+    return evaluation

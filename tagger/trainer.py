@@ -26,6 +26,7 @@ from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.divergence import DIVERGED_HINT, FirstBadStep, TrainingDiverged
+from tagger.evaluate import evaluate_examples
 from tagger.io import Artifact, library_versions, read_tokenizer
 from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache, release_freed_memory
 from tagger.model.build import SequenceTagger, build_model
@@ -122,9 +123,7 @@ class Trainer:
         predictor = Predictor(
             self.artifact(state), batch_size=self.config.train.eval_batch_size, device=self.device
         )
-        predicted = self.task.dev_predictions(predictor, dev[0])
-        scores = self.task.score(dev[1], predicted, dev[0], self.vocabs.labels.items)
-        return self.task.main_score(scores)
+        return self.task.main_score(evaluate_examples(predictor, *dev))
 
     def run_epoch(
         self,

@@ -41,7 +41,7 @@ def evaluate_cli(
     force: Force = False,
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
-    from tagger.evaluate import format_report
+    from tagger.evaluate import format_evaluation
     from tagger.evaluation_run import evaluate_model
     from tagger.serving import ServeOptions
 
@@ -50,4 +50,4 @@ def evaluate_cli(
         scores = evaluate_model(model, corpus, serve, split, fmt, columns, data_dir, plots, force)
     except (CorpusError, OSError, ValueError, KeyError) as err:
         fail(error_text(err))
-    typer.echo(json.dumps(scores) if as_json else format_report(scores))
+    typer.echo(json.dumps(dict(scores)) if as_json else format_evaluation(scores))

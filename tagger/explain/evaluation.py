@@ -10,11 +10,17 @@ from tagger.explain.charts import confusion_matrix, per_label_bars
 from tagger.outputs import PLOTS, replace_folder
 
 if TYPE_CHECKING:
+    from tagger.scores import Evaluation
     from tagger.tasks.base import Task
 
 
 def write_evaluation_plots(
-    task: Task, gold: list, predicted: list, scores: dict, labels: list[str], folder: Path
+    task: Task,
+    gold: list,
+    predicted: list,
+    scores: Evaluation,
+    labels: list[str],
+    folder: Path,
 ) -> list[Path]:
     """folder/confusion.png, confusion.json and per_label.png; returns their paths."""
     if not task.plots:

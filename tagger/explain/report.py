@@ -12,7 +12,7 @@ import html
 from pathlib import Path
 
 from tagger.callbacks import LOG
-from tagger.evaluate import predictions, score_predictions
+from tagger.evaluate import scored
 from tagger.evaluation_data import load_evaluation
 from tagger.explain.charts import confusion_matrix, per_label_bars, read_log, training_curves
 from tagger.explain.explanation import explain
@@ -21,6 +21,7 @@ from tagger.explain.plots import sentence_pictures
 from tagger.io import artifact_info
 from tagger.outputs import write_text
 from tagger.predict import Predictor
+from tagger.scores import Evaluation
 
 EXAMPLES = 3  # explained sentences
 EXAMPLE_LENGTHS = (6, 20)  # tokens: long enough to show something, short enough to read
@@ -38,8 +39,7 @@ def write_report(
     """Evaluate `model` on the corpus split and write the report to `output` (a file)."""
     predictor = Predictor.load(model, device=device)
     dataset, scheme = load_evaluation(predictor, corpus, split, data_dir=data_dir)
-    gold, predicted, tokens = predictions(predictor, dataset, scheme)
-    scores = score_predictions(predictor, gold, predicted, tokens)
+    scores, gold, predicted, tokens = scored(predictor, dataset, scheme)
     task = predictor.config.task
     sections = [
         "<h2>Model card</h2>",
@@ -65,7 +65,9 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
     return f"<table>{cells}</table>"
 
 
-def model_card(predictor: Predictor, model: Path, corpus: str, split: str, scores: dict) -> str:
+def model_card(
+    predictor: Predictor, model: Path, corpus: str, split: str, scores: Evaluation
+) -> str:
     """The facts of the model as a table."""
     info = artifact_info(predictor.artifact)
     config, meta = info["config"], info["meta"]
@@ -122,7 +124,9 @@ def training_section(model: Path) -> str:
     return "<h2>Training</h2>" + image(training_curves(rows, model.name), "training curves")
 
 
-def evaluation_section(predictor: Predictor, gold: list, predicted: list, scores: dict) -> str:
+def evaluation_section(
+    predictor: Predictor, gold: list, predicted: list, scores: Evaluation
+) -> str:
     """Per-label table and bars, and the confusion matrix."""
     table = predictor.task.per_label_table(scores)
     rows = "".join(

@@ -8,13 +8,13 @@ per token); NER, sentence classification and tokenization override what differs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tagger.data.corpus import TOKEN_FORMATS, load_split
 from tagger.formats import CONLLU_TAG_FIELDS, FORMATS, SentenceWriter
-from tagger.scores import tag_scores
+from tagger.scores import Evaluation, tag_scores
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -83,21 +83,21 @@ class Task:
 
     def score(
         self, gold: Sequence, predicted: Sequence, tokens: Sequence, labels: Sequence
-    ) -> dict:
-        """The scores of predictions against gold (`labels`: the model's)."""
+    ) -> Evaluation:
+        """The evaluation of predictions against gold (`labels`: the model's)."""
         return tag_scores(gold, predicted)
 
-    def main_score(self, scores: dict[str, Any]) -> float:
-        """The number model selection uses."""
+    def main_score(self, scores: Mapping[str, Any]) -> float:
+        """The number model selection uses (read by JSON key: a dict of scores works too)."""
         return scores["accuracy"]
 
-    def headline(self, scores: dict[str, Any]) -> str:
+    def headline(self, scores: Evaluation) -> str:
         """The scores in a few words, for the report's model card."""
-        return f"accuracy {100 * scores['accuracy']:.2f}"
+        return f"accuracy {100 * scores.accuracy:.2f}"
 
-    def per_label_table(self, scores: dict[str, Any]) -> dict[str, dict]:
-        """The per-label precision/recall/F1 rows of its scores."""
-        return scores["per_label"]
+    def per_label_table(self, scores: Evaluation) -> dict[str, dict]:
+        """The per-label precision/recall/F1 rows of its scores, as JSON."""
+        return {label: row.to_json() for label, row in scores.table.items()}
 
     def confusion(self, gold: list, predicted: list, labels: list[str]) -> Any:
         """The confusion of gold and predicted labels, for plots."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tagger.data.corpus import SENTENCE_FORMATS
 from tagger.formats import SENTENCE_FORMATS as OUTPUT_FORMATS
 from tagger.formats import write_classified
-from tagger.scores import sentence_scores
+from tagger.scores import SentenceEvaluation, sentence_scores
 from tagger.tasks.base import Examples, Task
 
 if TYPE_CHECKING:
@@ -48,15 +48,12 @@ class SentenceTask(Task):
 
     def score(
         self, gold: Sequence, predicted: Sequence, tokens: Sequence, labels: Sequence
-    ) -> dict:
+    ) -> SentenceEvaluation:
         """Unknown gold labels count as wrong (evaluation checks them first)."""
         return sentence_scores(gold, predicted, labels, allow_unknown=True)
 
-    def headline(self, scores: dict[str, Any]) -> str:
-        return f"accuracy {100 * scores['accuracy']:.2f}, macro-F1 {100 * scores['macro_f1']:.2f}"
-
-    def per_label_table(self, scores: dict[str, Any]) -> dict[str, dict]:
-        return scores["per_class"]
+    def headline(self, scores: SentenceEvaluation) -> str:
+        return f"accuracy {100 * scores.accuracy:.2f}, macro-F1 {100 * scores.macro_f1:.2f}"
 
     def confusion(self, gold: list, predicted: list, labels: list[str]) -> Any:
         from tagger.explain.confusion import label_confusion

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagger.data.corpus import check_entity_tags, corpus_scheme
 from tagger.data.schemes import convert, convert_all, entity_types, scheme_labels
-from tagger.scores import entity_scores
+from tagger.scores import EntityEvaluation, entity_scores
 from tagger.tasks.base import Examples, Task
 
 if TYPE_CHECKING:
@@ -69,17 +69,14 @@ class EntityTask(Task):
 
     def score(
         self, gold: Sequence, predicted: Sequence, tokens: Sequence, labels: Sequence
-    ) -> dict:
+    ) -> EntityEvaluation:
         return entity_scores(gold, predicted)
 
-    def main_score(self, scores: dict[str, Any]) -> float:
+    def main_score(self, scores: Mapping[str, Any]) -> float:
         return scores["f1"]
 
-    def headline(self, scores: dict[str, Any]) -> str:
-        return f"entity F1 {100 * scores['f1']:.2f}"
-
-    def per_label_table(self, scores: dict[str, Any]) -> dict[str, dict]:
-        return scores["per_type"]
+    def headline(self, scores: EntityEvaluation) -> str:
+        return f"entity F1 {100 * scores.entities.f1:.2f}"
 
     def confusion(self, gold: list, predicted: list, labels: list[str]) -> Any:
         from tagger.explain.confusion import entity_confusion

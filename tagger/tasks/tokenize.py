@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagger.data.char_labels import LABELS
 from tagger.tasks.base import Examples, Task
-from tagger.tokenizer.score import segmentation_score, segmentation_scores
+from tagger.tokenizer.score import (
+    SegmentationEvaluation,
+    segmentation_score,
+    segmentation_scores,
+)
 
 if TYPE_CHECKING:
     from tagger.config import Config
@@ -49,11 +53,11 @@ class TokenizeTask(Task):
 
     def score(
         self, gold: Sequence, predicted: Sequence, tokens: Sequence, labels: Sequence
-    ) -> dict:
+    ) -> SegmentationEvaluation:
         """Token, sentence and multi-word token F1 (`tokens`: the characters)."""
         return segmentation_scores(tokens, gold, predicted)
 
-    def main_score(self, scores: dict[str, Any]) -> float:
+    def main_score(self, scores: Mapping[str, Any]) -> float:
         """The mean of tokens, sentences and multi-word tokens F1."""
         return segmentation_score(scores)
 

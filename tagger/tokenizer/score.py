@@ -7,19 +7,54 @@ scores whole CoNLL-U files, words and tags included).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tagger.data.char_labels import decode, sentences_of
+from tagger.scores import PRF, Evaluation
 
 METRICS = ("tokens", "sentences", "multiword")
+
+
+@dataclass(frozen=True)
+class SegmentationEvaluation(Evaluation):
+    """A tokenizer's scores: P/R/F of tokens, sentences and multi-word tokens, and how many
+    characters got their gold label."""
+
+    tokens: PRF
+    sentences: PRF
+    multiword: PRF
+    accuracy: float
+    n_chars: int
+    n_texts: int
+
+    corner = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **{name: row.to_json() for name, row in self.table.items()},
+            "accuracy": self.accuracy,
+            "n_chars": self.n_chars,
+            "n_texts": self.n_texts,
+        }
+
+    @property
+    def table(self) -> dict[str, PRF]:
+        return {"tokens": self.tokens, "sentences": self.sentences, "multiword": self.multiword}
+
+    def notes(self) -> list[str]:
+        return [
+            f"characters labelled right {100 * self.accuracy:.2f}  ({self.n_chars} "
+            f"characters, {self.n_texts} paragraphs)"
+        ]
 
 
 def segmentation_scores(
     chars: Sequence[Sequence[str]],
     gold: Sequence[Sequence[str]],
     predicted: Sequence[Sequence[str]],
-) -> dict[str, Any]:
+) -> SegmentationEvaluation:
     """Precision, recall and F1 of each of METRICS, and the character labels' accuracy."""
     counts = {name: [0, 0, 0] for name in METRICS}  # correct, gold, predicted
     right = total = 0
@@ -33,12 +68,12 @@ def segmentation_scores(
             counts[name][2] += len(p)
         right += sum(a == b for a, b in zip(gold_labels, predicted_labels, strict=True))
         total += len(gold_labels)
-    scores: dict[str, Any] = {name: _prf(*counts[name]) for name in METRICS}
-    scores.update(accuracy=right / total if total else 0.0, n_chars=total, n_texts=len(chars))
-    return scores
+    tokens, sentences, multiword = (PRF.of(*counts[name]) for name in METRICS)
+    accuracy = right / total if total else 0.0
+    return SegmentationEvaluation(tokens, sentences, multiword, accuracy, total, len(chars))
 
 
-def segmentation_score(scores: dict[str, Any]) -> float:
+def segmentation_score(scores: Mapping[str, Any]) -> float:
     """The number model selection uses: the mean F1 of tokens, sentences and multi-word
     tokens (those that split into words), or of the first two when there are none."""
     names = METRICS if scores["multiword"]["support"] else METRICS[:2]
@@ -51,26 +86,3 @@ def _units(text: str, labels: Sequence[str]) -> tuple[set, set, set]:
     sentences = {(s[0].start, s[-1].end) for s in sentences_of(spans)}
     multiword = {(s.start, s.end) for s in spans if s.multiword}
     return tokens, sentences, multiword
-
-
-def _prf(correct: int, gold: int, predicted: int) -> dict[str, float | int]:
-    precision = correct / predicted if predicted else 0.0
-    recall = correct / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "support": gold}
-
-
-def format_segmentation(scores: dict[str, Any]) -> str:
-    """A table of the scores, in percent."""
-    lines = [f"{'':<12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>9}"]
-    for name in METRICS:
-        row = scores[name]
-        lines.append(
-            f"{name:<12} {100 * row['precision']:>9.2f} {100 * row['recall']:>9.2f} "
-            f"{100 * row['f1']:>9.2f} {row['support']:>9}"
-        )
-    lines.append(
-        f"characters labelled right {100 * scores['accuracy']:.2f}  ({scores['n_chars']} "
-        f"characters, {scores['n_texts']} paragraphs)"
-    )
-    return "\n".join(lines)
