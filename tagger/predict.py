@@ -1,36 +1,51 @@
-"""The one Predictor: the CLI, evaluation and the spaCy component all tag through it."""
+"""The one Predictor = tokenizer + labeller + task: the CLI, evaluation and the spaCy
+component all tag through it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 
-from tagger.backends import network
+from tagger.backends import Network
 from tagger.config import Config
-from tagger.data.batching import Batch, BatchEncoder, length_batches
+from tagger.data.batching import BatchEncoder
 from tagger.data.lines import split_tokens
 from tagger.data.segments import Sentence
-from tagger.devices import resolve_device, serving_device, to_device
+from tagger.devices import resolve_device, serving_device
 from tagger.formats import ClassifiedText, TaggedSentence
 from tagger.io import Artifact, read_artifact, read_tokenizer
-from tagger.memory import limit_kernel_cache
-from tagger.parallel import in_forked_child, threaded_map
+from tagger.labeller import Labelled, Labeller
 from tagger.serving import ServeOptions
 from tagger.tasks import get_task
+from tagger.tokenizer.base import (
+    TextSentence,
+    Tokenizer,
+    make_tokenizer,
+    sentence_text,
+    sentence_words,
+)
 
-if TYPE_CHECKING:
-    from tagger.data.tokenize import TextTokenizer
-    from tagger.tokenizer.trained import TrainedTokenizer
 
-MAX_BATCH_TOKENS = 6144  # padded tokens per batch: bounds activation memory on long sentences
+class _OfLabeller:
+    """A Predictor attribute that its Labeller holds: reading or setting it reaches there."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, predictor: Predictor | None, owner: type | None = None) -> Any:
+        return self if predictor is None else getattr(predictor.labeller, self.name)
+
+    def __set__(self, predictor: Predictor, value: Any) -> None:
+        setattr(predictor.labeller, self.name, value)
 
 
 class Predictor:
-    """Tags token lists or raw text with a trained model, in batches of similar length."""
+    """Tags token lists or raw text with a trained model, in batches of similar length:
+    a tokenizer splits raw text, the Labeller gives label ids, the task names them."""
 
     def __init__(
         self,
@@ -48,21 +63,23 @@ class Predictor:
         runs it (auto, cpu, cuda, cuda:N, mps; the model is moved there). Raw text is split
         by `tokenizer` (a tokenize model), else by the one the model carries, else by
         spaCy's rules for the model's language; a tokenize model splits it itself."""
-        limit_kernel_cache()  # before the first kernel: shapes never repeat when tagging
-        self.device = device if isinstance(device, torch.device) else resolve_device(device)
-        self._check_process()
+        device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.labeller = Labeller(artifact, device, backend, int8, onnx_path, batch_size)
         self.artifact = artifact
-        self.batch_size = batch_size
-        self.max_tokens = MAX_BATCH_TOKENS
         self.scheme = scheme  # NER output scheme
-        self.encoder = BatchEncoder(artifact.vocabs)
-        self.network = network(artifact, backend, int8, onnx_path, self.device)
         self.labels = artifact.vocabs.labels.items
         self.task = get_task(artifact.config.task)
         self.tokenizer_artifact = tokenizer or artifact.tokenizer
         if self.task.makes_tokens:
             self.tokenizer_artifact = artifact
-        self._tokenizer: TrainedTokenizer | TextTokenizer | None = None
+        self._tokenizer: Tokenizer | None = None
+
+    # What the Labeller holds, read and set through the Predictor as always.
+    device: torch.device = _OfLabeller()  # where the network runs
+    network: Network = _OfLabeller()  # what runs it (tagger.backends)
+    encoder: BatchEncoder = _OfLabeller()  # token lists -> Batches
+    batch_size: int = _OfLabeller()  # sentences per batch, at most
+    max_tokens: int = _OfLabeller()  # padded tokens per batch, at most
 
     @classmethod
     def load(
@@ -89,16 +106,16 @@ class Predictor:
         if options.threads > 0:
             torch.set_num_threads(options.threads)
         o = options
-        device = serving_device(o.device, o.backend, o.int8)
-        onnx, tokenizer = o.onnx or None, o.tokenizer or None
-        return cls.load(path, o.batch_size, o.scheme, o.backend, o.int8, onnx, device, tokenizer)
-
-    def _check_process(self) -> None:
-        if self.device.type == "cuda" and in_forked_child():
-            raise ValueError(
-                "CUDA cannot be used in a forked process (tag --processes, "
-                "nlp.pipe(n_process=...)): use one process on a GPU, or device cpu"
-            )
+        return cls.load(
+            path,
+            batch_size=o.batch_size,
+            scheme=o.scheme,
+            backend=o.backend,
+            int8=o.int8,
+            onnx_path=o.onnx or None,
+            device=serving_device(o.device, o.backend, o.int8),
+            tokenizer=o.tokenizer or None,
+        )
 
     @property
     def config(self) -> Config:
@@ -143,55 +160,11 @@ class Predictor:
         tags = [self.labels[i] for i in ids]
         return self.task.label_names(tags, self.config.model.scheme, scheme or self.scheme)
 
-    def _run(
-        self, sentences: Sequence[Sequence[str]], scores: bool
-    ) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor | None]]:
-        """Per batch of similar length: sentence indices, best label ids and, if asked,
-        probabilities. Empty sentences are skipped; the caller fills their results.
-
-        Batches are encoded and prepared here, in order; the network and decoding may
-        run on worker threads (Network.batch_workers), and results come back in order.
-        """
-        self._check_process()
-        head = self.artifact.model.eval().head
-        nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
-        lengths = [len(sentences[i]) for i in nonempty]
-        network, device = self.network, self.device
-
-        @torch.inference_mode()  # per step of the generator, as the encoder's tables need
-        def prepared() -> Iterator[tuple[list[int], Batch]]:
-            for group in length_batches(lengths, self.batch_size, max_tokens=self.max_tokens):
-                indices = [nonempty[k] for k in group]
-                batch = to_device(self.encoder.encode([sentences[i] for i in indices]), device)
-                network.prepare(batch)
-                yield indices, batch
-
-        @torch.inference_mode()
-        def scored(item: tuple[list[int], Batch]) -> tuple:
-            indices, batch = item
-            out = network.run(batch)  # (batch, time, n_labels) or (batch, n_labels)
-            best = head.decode(out, batch.mask)  # (batch, time) or (batch,)
-            probs = head.probabilities(out, batch.mask) if scores else None
-            return indices, best, probs
-
-        yield from threaded_map(scored, prepared(), network.batch_workers)
-
     def predict_ids(
         self, sentences: Sequence[Sequence[str]], scores: bool = False
-    ) -> list[tuple[list[int], list[float] | None]]:
+    ) -> list[Labelled]:
         """Label ids of every token (and their probabilities); empty sentences give []."""
-        results: list[tuple[list[int], list[float] | None]] = [
-            ([], [] if scores else None) for _ in sentences
-        ]
-        for indices, best, probs in self._run(sentences, scores):
-            chosen = None
-            if probs is not None:
-                chosen = probs.gather(2, best.unsqueeze(-1)).squeeze(-1).tolist()  # (batch, time)
-            best_ids = best.tolist()
-            for row, i in enumerate(indices):
-                n = len(sentences[i])
-                results[i] = (best_ids[row][:n], chosen[row][:n] if chosen is not None else None)
-        return results
+        return self.labeller.label_ids(sentences, scores)
 
     def classify(self, sentences: Sequence[Sequence[str]]) -> list[tuple[str, dict[str, float]]]:
         """Sentence models: the label of every sentence and the probability of each class.
@@ -200,17 +173,10 @@ class Predictor:
         """
         if not self.task.sentence_level:
             raise ValueError(f"classify needs a sentence model; this one is {self.config.task!r}")
-        fixed = [s if len(s) else ["<unk>"] for s in sentences]
-        results: list[tuple[str, dict[str, float]]] = [("", {}) for _ in fixed]
-        for indices, best, probs in self._run(fixed, scores=True):
-            assert probs is not None
-            for row, i in enumerate(indices):
-                dist = {
-                    label: float(p)
-                    for label, p in zip(self.labels, probs[row].tolist(), strict=True)
-                }
-                results[i] = (self.labels[int(best[row])], dist)
-        return results
+        return [
+            (self.labels[best], dict(zip(self.labels, probs, strict=True)))
+            for best, probs in self.labeller.class_ids(sentences)
+        ]
 
     def tag_tokens(
         self, sentences: Iterable[Sequence[str]], chunk: int = 4096, scores: bool = False
@@ -228,7 +194,7 @@ class Predictor:
         it = iter(texts)
         while block := list(islice(it, chunk)):
             found = [s for per_text in self._sentences(block) for s in per_text]
-            words = [_words(s) for s in found]
+            words = [sentence_words(s) for s in found]
             results = self.task.label_words(self, words, scores)
             for sentence, tokens, (tags, probs) in zip(found, words, results, strict=True):
                 layout = sentence if isinstance(sentence, Sentence) else None
@@ -257,7 +223,7 @@ class Predictor:
                 units = [(t, split_tokens(t)) for t in block]
             else:
                 for text, found in zip(block, self._sentences(block), strict=True):
-                    sentences = [(_text(s), _words(s)) for s in found]
+                    sentences = [(sentence_text(s), sentence_words(s)) for s in found]
                     if split_sentences:
                         units += sentences
                     else:
@@ -266,24 +232,10 @@ class Predictor:
             for (text, tokens), (label, probs) in zip(units, results, strict=True):
                 yield ClassifiedText(text=text, tokens=tokens, label=label, probs=probs)
 
-    def _sentences(self, texts: list[str]) -> Iterable[list[Sentence] | list[list[str]]]:
+    def _sentences(self, texts: list[str]) -> Iterable[list[TextSentence]]:
         """Per text, its sentences: from the trained tokenizer (Sentences, their layout in
         the text known), or from spaCy's rules in the model's language (token lists)."""
         if self._tokenizer is None:
-            if self.tokenizer_artifact is not None:
-                from tagger.tokenizer.trained import TrainedTokenizer
-
-                self._tokenizer = TrainedTokenizer(self.tokenizer_artifact, self.device)
-            else:
-                from tagger.data.tokenize import TextTokenizer
-
-                self._tokenizer = TextTokenizer(self.config.data.lang)
+            artifact, lang = self.tokenizer_artifact, self.config.data.lang
+            self._tokenizer = make_tokenizer(artifact, lang, self.device)
         return self._tokenizer.sentences(texts)
-
-
-def _words(sentence: Sentence | list[str]) -> list[str]:
-    return sentence.words if isinstance(sentence, Sentence) else sentence
-
-
-def _text(sentence: Sentence | list[str]) -> str:
-    return sentence.text if isinstance(sentence, Sentence) else " ".join(sentence)

@@ -21,6 +21,7 @@ from spacy.training import Example
 SCORE_EXTENSION = "bilstm_score"  # Span._.bilstm_score: confidence of a predicted entity
 
 if TYPE_CHECKING:
+    from tagger.serving import ServeOptions
     from tagger.tasks.base import Task
 UPOS = frozenset(
     "ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
@@ -53,7 +54,8 @@ def make_bilstm_tagger(
     """`model`: a tagger model folder (loaded on first use, or from the pipeline folder);
     `target`: "pos" or "tag" for POS models ("" = pos for UPOS labels, else tag);
     `int8`: run the network with int8 dynamic quantization (faster; the saved weights
-    stay fp32); `device`: auto (CUDA when available, else the CPU), cpu, cuda, cuda:N."""
+    stay fp32); `device`: auto (CUDA when available, else the CPU), cpu, cuda, cuda:N.
+    `batch_size`, `int8` and `device` mean what tagger.serving.ServeOptions says."""
     if not Span.has_extension(SCORE_EXTENSION):
         Span.set_extension(SCORE_EXTENSION, default=None)
     return BiLSTMComponent(nlp, name, model, batch_size, overwrite, target, int8, device)
@@ -154,15 +156,19 @@ class BiLSTMComponent:
         self._load(path)
         return self
 
+    @property
+    def serve(self) -> ServeOptions:
+        """The component's config as the one ServeOptions its Predictor serves with; bad
+        values raise ValueError when the model loads."""
+        from tagger.serving import ServeOptions
+
+        return ServeOptions(batch_size=self.batch_size, int8=self.int8, device=self.device)
+
     def _load(self, path: str | Path) -> None:
-        from tagger.devices import serving_device
         from tagger.parallel import one_torch_thread_in_forked_children
         from tagger.predict import Predictor
 
-        device = serving_device(self.device, int8=self.int8)
-        self._predictor = Predictor.load(
-            path, batch_size=self.batch_size, int8=self.int8, device=device
-        )
+        self._predictor = Predictor.serve(path, self.serve)
         one_torch_thread_in_forked_children()
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:

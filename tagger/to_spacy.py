@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 import spacy
@@ -12,28 +13,42 @@ from spacy.language import Language
 from tagger.io import read_artifact, read_tokenizer
 from tagger.languages import check_language
 from tagger.outputs import PIPELINE, check_output, replace_folder
+from tagger.serving import ServeOptions
 
 TOKENIZER = "tagger.trained_tokenizer.v1"  # the registered spaCy tokenizer
 
 # Pipe names by task; a second model of the same task gets a numbered name.
 PIPE_NAMES = {"pos": "bilstm_tagger", "ner": "bilstm_ner", "sentiment": "bilstm_textcat"}
+# ServeOptions a pipeline carries: the components' (batch size, int8, device) and its tokenizer.
+PIPELINE_OPTIONS = ("batch_size", "int8", "device", "tokenizer")
+
+
+def check_pipeline_options(serve: ServeOptions) -> None:
+    """ValueError naming the first option a spaCy pipeline cannot carry (set otherwise
+    than its default): scheme, backend, onnx, threads, on_error."""
+    for field in fields(ServeOptions):
+        if field.name not in PIPELINE_OPTIONS and getattr(serve, field.name) != field.default:
+            flag = "--" + field.name.replace("_", "-")
+            raise ValueError(f"to-spacy: {flag} does not apply to a spaCy pipeline component")
 
 
 def build_pipeline(
     models: Sequence[str | Path],
     lang: str = "",
     base: str | Path = "",
-    int8: bool = False,
-    device: str = "auto",
-    tokenizer: str | Path = "",
+    serve: ServeOptions | None = None,
 ) -> Language:
     """spaCy's tokenizer for `lang` plus a sentencizer (or the `base` pipeline), then the models.
 
-    With `tokenizer` (a tokenize model folder; by default the one the first model carries)
-    the pipeline's tokenizer is that trained tokenizer, which also splits sentences.
-    `lang` defaults to the first model's language; `int8` and `device` set each
-    component's options of the same name.
+    With `serve.tokenizer` (a tokenize model folder; by default the one the first model
+    carries) the pipeline's tokenizer is that trained tokenizer, which also splits
+    sentences. `lang` defaults to the first model's language; `serve`'s batch size, int8
+    and device set each component's options of the same name (check_pipeline_options
+    refuses the others).
     """
+    serve = serve or ServeOptions()
+    check_pipeline_options(serve)
+    tokenizer, device = serve.tokenizer, serve.device
     artifacts = [read_artifact(m) for m in models]
     tasks = [a.config for a in artifacts]
     carried = artifacts[0].tokenizer if artifacts and not tokenizer else None
@@ -60,7 +75,12 @@ def build_pipeline(
         while name in nlp.pipe_names:
             name = f"{PIPE_NAMES.get(config.task, 'bilstm')}_{number}"
             number += 1
-        settings = {"model": str(Path(path).resolve()), "int8": int8, "device": device}
+        settings = {
+            "model": str(Path(path).resolve()),
+            "batch_size": serve.batch_size,
+            "int8": serve.int8,
+            "device": device,
+        }
         nlp.add_pipe("bilstm_tagger", name=name, config=settings)
     return nlp
 
@@ -70,9 +90,7 @@ def to_spacy(
     output: str | Path,
     lang: str = "",
     base: str | Path = "",
-    int8: bool = False,
-    device: str = "auto",
-    tokenizer: str | Path = "",
+    serve: ServeOptions | None = None,
     force: bool = False,
 ) -> Language:
     """Build the pipeline and save it; the folder loads with spacy.load, models included.
@@ -85,7 +103,10 @@ def to_spacy(
     # `--base` may be the output itself: the pipeline, read whole first, is then extended in
     # place by one atomic swap.
     in_place = bool(base) and os.path.realpath(base) == os.path.realpath(output)
-    check_output(output, [*models, "" if in_place else base, tokenizer], PIPELINE, force)
-    nlp = build_pipeline(models, lang, base, int8, device, tokenizer)
+    serve = serve or ServeOptions()
+    check_pipeline_options(serve)
+    inputs = [*models, "" if in_place else base, serve.tokenizer]
+    check_output(output, inputs, PIPELINE, force)
+    nlp = build_pipeline(models, lang, base, serve)
     replace_folder(output, PIPELINE, nlp.to_disk)
     return nlp

@@ -32,10 +32,12 @@ def to_spacy_cli(
     force: Force = False,
 ) -> None:
     """Write a spaCy pipeline (tokenizer, sentencizer, one component per model)."""
+    from tagger.serving import ServeOptions
     from tagger.to_spacy import to_spacy
 
     try:
-        nlp = to_spacy(models, output, lang, base, int8, device, tokenizer, force)
+        serve = ServeOptions(int8=int8, device=device, tokenizer=tokenizer)
+        nlp = to_spacy(models, output, lang, base, serve, force)
     except (OSError, ValueError) as err:
         fail(error_text(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))

@@ -1,7 +1,8 @@
 """One sentence explained: labels, gates of every layer and direction, attention, saliency.
 
 `explain` runs through the Predictor for the labels and their probabilities (so they are
-what `tagger tag` gives), then reads the model itself: the token features, every gate
+what `tagger tag` gives), then reads the model itself through its Labeller (`model`,
+`encode`): the token features, every gate
 recomputed from the BiLSTM's weights, the attention of a pooling head, and the saliency
 of each word for each predicted label. The character model is not opened up.
 """
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 import torch
 
 from tagger.data.batching import Batch
-from tagger.devices import to_device
 from tagger.explain.gates import Layer, recompute
 from tagger.explain.saliency import gradient_times_input, integrated_gradients
 from tagger.model.build import SequenceTagger
@@ -90,7 +90,7 @@ def explain(
     task = predictor.task
     if task.makes_tokens:
         raise ValueError(f"explain works on tagging and sentence models, not a {task.name} model")
-    model = predictor.artifact.model.eval()
+    model = predictor.labeller.model
     if task.sentence_level:
         label, classes = predictor.classify([tokens])[0]
         ids, labels, probs = [predictor.labels.index(label)], [label], [classes[label]]
@@ -98,9 +98,7 @@ def explain(
         found_ids, found_probs = predictor.predict_ids([tokens], scores=True)[0]
         ids, labels, probs, classes = found_ids, predictor.label_names(found_ids), found_probs, None
         assert probs is not None
-    with torch.inference_mode():  # the encoder's type table lives in inference mode
-        encoded = predictor.encoder.encode([tokens])
-    batch = ordinary(to_device(encoded, predictor.device))
+    batch = ordinary(predictor.labeller.encode([tokens]))
     with torch.no_grad():
         embedded = model.embedder(batch)  # (1, time, embed_dim)
         layers = recompute(

@@ -108,7 +108,7 @@ class SpacyTokenizer:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         from tagger.io import write_artifact
 
-        write_artifact(path, self.tokenizer.predictor.artifact)
+        write_artifact(path, self.tokenizer.artifact)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> SpacyTokenizer:
         self._load(path)

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 
 from tagger.data.char_labels import TokenSpan, decode, model_chars, sentences_of
 from tagger.data.multiword import Multiwords
 from tagger.data.segments import Sentence, Token
+from tagger.devices import resolve_device
 from tagger.io import Artifact, read_tokenizer, require_tokenizer
-
-if TYPE_CHECKING:
-    from tagger.predict import Predictor
+from tagger.labeller import Labeller
 
 # A long text is labelled in overlapping pieces: CORE characters whose labels are kept, with
 # CONTEXT characters of the text before and after them. Pieces of similar length fill wide
@@ -31,16 +29,19 @@ MAX_BATCH_CHARS = 65536
 
 
 class TrainedTokenizer:
-    """Splits texts into sentences with a tokenize model (see tagger.data.char_labels)."""
+    """Splits texts into sentences with a tokenize model (see tagger.data.char_labels);
+    a Labeller labels the characters."""
 
     def __init__(
         self, artifact: Artifact, device: str | torch.device = "cpu", batch_size: int = 512
     ) -> None:
-        from tagger.predict import Predictor  # the Predictor tags with one of these
-
         require_tokenizer(artifact, "tokenizer")
-        self.predictor: Predictor = Predictor(artifact, batch_size=batch_size, device=device)
-        self.predictor.max_tokens = MAX_BATCH_CHARS
+        self.artifact = artifact
+        device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.labeller = Labeller(
+            artifact, device, batch_size=batch_size, max_tokens=MAX_BATCH_CHARS
+        )
+        self.label_names = artifact.vocabs.labels.items
         self.multiwords = Multiwords.from_json(artifact.vocabs.multiword)
 
     @classmethod
@@ -52,10 +53,10 @@ class TrainedTokenizer:
         pieces: list[tuple[int, int, int, int, int]] = []  # text, piece start/end, core
         for k, text in enumerate(texts):
             pieces += [(k, *piece) for piece in _pieces(len(text))]
-        labelled = self.predictor.predict([model_chars(texts[k][a:b]) for k, a, b, _, _ in pieces])
+        labelled = self.labeller.label_ids([model_chars(texts[k][a:b]) for k, a, b, _, _ in pieces])
         labels: list[list[str]] = [[] for _ in texts]
-        for (k, start, _, core, end), piece_labels in zip(pieces, labelled, strict=True):
-            labels[k] += piece_labels[core - start : end - start]
+        for (k, start, _, core, end), (ids, _) in zip(pieces, labelled, strict=True):
+            labels[k] += [self.label_names[i] for i in ids[core - start : end - start]]
         return [self._sentences(t, t_labels) for t, t_labels in zip(texts, labels, strict=True)]
 
     def _sentences(self, text: str, labels: list[str]) -> list[Sentence]:

@@ -20,6 +20,7 @@ from tagger.conll18 import evaluate_documents, read_conllu_document, read_conllu
 from tagger.data.raw_text import read_paragraphs
 from tagger.io import read_artifact, read_tokenizer
 from tagger.predict import Predictor
+from tagger.serving import ServeOptions
 from tagger.to_spacy import to_spacy
 from tagger.tokenizer.spacy_tokenizer import SpacyTokenizer
 from tagger.tokenizer.trained import TrainedTokenizer
@@ -168,7 +169,7 @@ def test_spacy_pipeline_with_the_tokenizer_round_trips(
     corpus: tuple[Path, Path], tokenizer_model: Path, pos_model: Path, tmp_path: Path
 ) -> None:
     text = "I don't  like spam.  Bob's boss sells news! "
-    to_spacy([pos_model], tmp_path / "nlp", tokenizer=str(tokenizer_model))
+    to_spacy([pos_model], tmp_path / "nlp", serve=ServeOptions(tokenizer=str(tokenizer_model)))
     nlp = spacy.load(tmp_path / "nlp")
     doc = nlp(text)
     assert doc.text == text  # every character, whitespace included
