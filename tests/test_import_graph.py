@@ -167,3 +167,10 @@ def test_labeller_and_tokenizers_sit_below_the_predictor() -> None:
     for module in ("tagger.labeller", "tagger.tokenizer.trained", "tagger.tokenizer.base"):
         assert "tagger.predict" not in reachable(graph, module), module
     assert "tagger.labeller" in graph["tagger.tokenizer.trained"]
+
+
+def test_tasks_sit_below_the_explain_room() -> None:
+    """The explain room draws what tasks count (tagger.confusion), never the reverse."""
+    graph = import_graph()
+    tasks = [m for m in graph if m.startswith("tagger.tasks")]
+    assert not {m for t in tasks for m in graph[t] if m.startswith("tagger.explain")}

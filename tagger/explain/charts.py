@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from tagger.explain.confusion import Confusion
+from tagger.confusion import Confusion
 from tagger.explain.plots import png
 
 MAX_ANNOTATED = 24  # write the counts in the cells of matrices up to this size

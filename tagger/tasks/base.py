@@ -101,7 +101,7 @@ class Task:
 
     def confusion(self, gold: list, predicted: list, labels: list[str]) -> Any:
         """The confusion of gold and predicted labels, for plots."""
-        from tagger.explain.confusion import tag_confusion
+        from tagger.confusion import tag_confusion
 
         return tag_confusion(gold, predicted)
 

@@ -56,7 +56,7 @@ class SentenceTask(Task):
         return f"accuracy {100 * scores.accuracy:.2f}, macro-F1 {100 * scores.macro_f1:.2f}"
 
     def confusion(self, gold: list, predicted: list, labels: list[str]) -> Any:
-        from tagger.explain.confusion import label_confusion
+        from tagger.confusion import label_confusion
 
         return label_confusion(gold, predicted, labels)
 

@@ -79,7 +79,7 @@ class EntityTask(Task):
         return f"entity F1 {100 * scores.entities.f1:.2f}"
 
     def confusion(self, gold: list, predicted: list, labels: list[str]) -> Any:
-        from tagger.explain.confusion import entity_confusion
+        from tagger.confusion import entity_confusion
 
         return entity_confusion(gold, predicted)
 

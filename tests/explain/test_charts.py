@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tagger.cli import app
+from tagger.confusion import entity_confusion, label_confusion, tag_confusion
 from tagger.explain.charts import read_log, training_curves
-from tagger.explain.confusion import entity_confusion, label_confusion, tag_confusion
 from tagger.explain.training_plot import write_training_plot
 
 runner = CliRunner()

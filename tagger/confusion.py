@@ -1,4 +1,6 @@
-"""Confusion tables of an evaluation: tags, classes, or entity types with missed/spurious."""
+"""Confusion tables of an evaluation: tags, classes, or entity types with missed/spurious.
+
+Pure counting, below the tasks (which build them) and the explain room (which draws them)."""
 
 from __future__ import annotations
 
