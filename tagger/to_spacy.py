@@ -14,11 +14,10 @@ from tagger.io import read_artifact, read_tokenizer
 from tagger.languages import check_language
 from tagger.outputs import PIPELINE, check_output, replace_folder
 from tagger.serving import ServeOptions
+from tagger.tasks import get_task
 
 TOKENIZER = "tagger.trained_tokenizer.v1"  # the registered spaCy tokenizer
 
-# Pipe names by task; a second model of the same task gets a numbered name.
-PIPE_NAMES = {"pos": "bilstm_tagger", "ner": "bilstm_ner", "sentiment": "bilstm_textcat"}
 # ServeOptions a pipeline carries: the components' (batch size, int8, device) and its tokenizer.
 PIPELINE_OPTIONS = ("batch_size", "int8", "device", "tokenizer")
 
@@ -70,10 +69,10 @@ def build_pipeline(
         nlp = spacy.blank(lang or tasks[0].data.lang)
         nlp.add_pipe("sentencizer")
     for path, config in zip(models, tasks, strict=True):
-        name = PIPE_NAMES.get(config.task, "bilstm")
-        number = 2
+        first = get_task(config.task).pipe_name  # a second one of a task gets a number
+        name, number = first, 2
         while name in nlp.pipe_names:
-            name = f"{PIPE_NAMES.get(config.task, 'bilstm')}_{number}"
+            name = f"{first}_{number}"
             number += 1
         settings = {
             "model": str(Path(path).resolve()),

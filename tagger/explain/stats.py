@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import torch
 
 from tagger.data.batching import length_batches
-from tagger.devices import to_device
 from tagger.explain.explanation import ordinary
 from tagger.explain.gates import recompute
 from tagger.predict import Predictor
@@ -85,7 +84,7 @@ def gate_stats(
     predictor: Predictor, sentences: Sequence[Sequence[str]], batch_size: int = 128
 ) -> GateStats:
     """Saturation and forgetful/retentive units of the predictor's BiLSTM over sentences."""
-    model = predictor.artifact.model.eval()
+    model = predictor.labeller.model.eval()
     rnn = model.encoder.rnn
     lstm = isinstance(rnn, torch.nn.LSTM)
     gates = ("input", "forget", "output") if lstm else ("reset", "update")
@@ -100,9 +99,7 @@ def gate_stats(
     tokens = 0
     for group in length_batches([len(s) for s in sentences], batch_size):
         batch_sentences = [sentences[i] for i in group]
-        with torch.inference_mode():
-            encoded = predictor.encoder.encode(batch_sentences)
-        batch = ordinary(to_device(encoded, predictor.device))
+        batch = ordinary(predictor.labeller.encode(batch_sentences))
         with torch.no_grad():
             embedded = model.embedder(batch)
             layers = recompute(rnn, model.encoder_input(embedded, batch.mask), batch.lengths)

@@ -36,6 +36,7 @@ class Task:
     formats: tuple[str, ...] = FORMATS  # what `tagger tag` writes
     what = "tags"  # what the labels are, in messages and plot titles
     plots = True  # `evaluate --plots` can draw its labels
+    pipe_name = "bilstm_tagger"  # its component's name in a spaCy pipeline (to-spacy)
 
     def __repr__(self) -> str:
         return f"<task {self.name}>"

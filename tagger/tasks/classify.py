@@ -29,6 +29,7 @@ class SentenceTask(Task):
     corpus_formats = SENTENCE_FORMATS
     formats = OUTPUT_FORMATS
     what = "classes"
+    pipe_name = "bilstm_textcat"
 
     def prepare(
         self, config: Config, train: Examples, dev: Examples, names: tuple[list, list]

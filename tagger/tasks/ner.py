@@ -24,6 +24,7 @@ class EntityTask(Task):
 
     name = "ner"
     what = "entities"
+    pipe_name = "bilstm_ner"
 
     def load_split(self, data: DataConfig, split: str, data_dir: Path | None = None) -> Dataset:
         """A token corpus whose tags must be entity tags (a malformed one names file:line)."""

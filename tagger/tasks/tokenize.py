@@ -27,6 +27,7 @@ class TokenizeTask(Task):
     corpus_formats = None  # the raw text of any CoNLL-U source
     what = "characters"
     plots = False
+    pipe_name = "bilstm"
 
     def prepare(
         self, config: Config, train: Examples, dev: Examples, names: tuple[list, list]
