@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import torch
+from fixtures_models import shared_ner, shared_pos, shared_sentiment  # noqa: F401 (fixtures)
 
 from tagger.config import Config, config_from_dict
 

@@ -8,26 +8,22 @@ import gzip
 import lzma
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixtures_models import TrainedModel
 from helpers import fifo_with
 from typer.testing import CliRunner
 
 from tagger.cli import app
-from tagger.config import Config
-from tagger.train import train
 
 RUNNER = CliRunner()
 TEXT = "The dog sees a cat.\nA bird finds the tree!\n"
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
-    folder = tmp_path_factory.mktemp("inputs")
-    train(tiny_config(folder), folder / "model", progress=False)
-    return folder / "model"
+def model(shared_pos: TrainedModel) -> Path:
+    return shared_pos.path
 
 
 def tag(*args: str | Path, input: str | None = None) -> str:

@@ -7,15 +7,14 @@ import gzip
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures_models import TrainedModel
 from typer.testing import CliRunner
 
 from tagger.cli import app
-from tagger.config import Config
-from tagger.train import train
 
 ray = pytest.importorskip("ray", reason="ray is not installed (make setup-dev installs it)")
 
@@ -27,10 +26,8 @@ LINES = ["The dog sees a cat. A bird finds the tree!", "Every child likes this o
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
-    folder = tmp_path_factory.mktemp("cluster")
-    train(tiny_config(folder), folder / "model", progress=False)
-    return folder / "model"
+def model(shared_pos: TrainedModel) -> Path:
+    return shared_pos.path
 
 
 @pytest.fixture(scope="module", autouse=True)

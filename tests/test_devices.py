@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import spacy
 import torch
+from fixtures_models import TrainedModel
 from helpers import NEEDS_CPU_BF16
 from typer.testing import CliRunner
 
@@ -33,10 +34,8 @@ META = torch.device("meta")  # a device with no data: any tensor made on the CPU
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
-    folder = tmp_path_factory.mktemp("devices")
-    train(tiny_config(folder), folder / "model", progress=False, device="cpu")
-    return folder / "model"
+def model(shared_pos: TrainedModel) -> Path:
+    return shared_pos.path  # trained on the CPU
 
 
 def test_names_resolve_on_a_cpu_machine(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,34 +5,26 @@ the format it guessed for stdin."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import write_ner_corpus
+from fixtures_models import TrainedModel
 from typer.testing import CliRunner
 
 from tagger.cli import app
-from tagger.config import Config
-from tagger.train import train
 
 RUNNER = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def pos_model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
-    folder = tmp_path_factory.mktemp("pos")
-    train(tiny_config(folder), folder / "model", progress=False)
-    return folder / "model"
+def pos_model(shared_pos: TrainedModel) -> Path:
+    return shared_pos.path
 
 
 @pytest.fixture(scope="module")
-def sentiment_model(
-    tmp_path_factory: pytest.TempPathFactory, tiny_sentiment_config: Callable[..., Config]
-) -> Path:
-    folder = tmp_path_factory.mktemp("sentiment")
-    train(tiny_sentiment_config(folder), folder / "model", progress=False)
-    return folder / "model"
+def sentiment_model(shared_sentiment: TrainedModel) -> Path:
+    return shared_sentiment.path
 
 
 def evaluate(*args: str | Path, input: bytes | None = None) -> tuple[int, str, str]:

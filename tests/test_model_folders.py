@@ -11,13 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixtures_models import TrainedModel
 from safetensors.torch import load_file, save_file
 from typer.testing import CliRunner
 
 from tagger.cli import app
-from tagger.config import Config
 from tagger.io import read_artifact
-from tagger.train import train
 
 RUNNER = CliRunner()
 MARKER = Path("/tmp/tagger-test-pickle-ran")
@@ -31,10 +30,8 @@ class Payload:
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
-    folder = tmp_path_factory.mktemp("folders")
-    train(tiny_config(folder), folder / "model", progress=False)
-    return folder / "model"
+def model(shared_pos: TrainedModel) -> Path:
+    return shared_pos.path
 
 
 def tampered(model: Path, tmp_path: Path, change: Callable[[Path], None]) -> Path:

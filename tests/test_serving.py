@@ -4,11 +4,12 @@ with `--processes 2` and with `--ray`, or is refused in one line before Ray star
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fixtures_models import TrainedModel
 from typer.testing import CliRunner, Result
 
 from tagger.cli import app
@@ -41,16 +42,12 @@ NO_RAY = pytest.mark.skipif(not has("ray"), reason="ray is not installed (make s
 
 @pytest.fixture(scope="module")
 def models(
-    tmp_path_factory: pytest.TempPathFactory,
-    tiny_config: Callable[..., Config],
-    tiny_ner_config: Callable[..., Config],
+    tmp_path_factory: pytest.TempPathFactory, shared_pos: TrainedModel, shared_ner: TrainedModel
 ) -> dict[str, Path]:
     """A POS model, an NER model (BIOES, CRF), a barely trained tokenizer and the POS
     model's ONNX file (when onnx is installed)."""
     folder = tmp_path_factory.mktemp("serving")
-    found = {"pos": folder / "pos", "ner": folder / "ner", "tok": folder / "tok"}
-    train(tiny_config(folder / "p"), found["pos"], progress=False)
-    train(tiny_ner_config(folder / "n"), found["ner"], progress=False)
+    found = {"pos": shared_pos.path, "ner": shared_ner.path, "tok": folder / "tok"}
     train(tokenizer_config(folder / "t"), found["tok"], progress=False)
     if has("onnx", "onnxruntime"):
         found["onnx"] = folder / "pos.onnx"
@@ -169,8 +166,9 @@ def test_ray_writes_the_same_bytes(
     name: str, models: dict[str, Path], text: Path, local_outputs: dict[str, str]
 ) -> None:
     model, options, _ = case_options(name, models)
-    # --threads 2: each actor reserves 2 CPUs, so the 2 CPUs of this Ray hold 1 actor
-    assert tag(model, text, *options, "--ray", "local").stdout == local_outputs[name]
+    # The text is one block, so one actor tags it all: --workers 1 starts no idle second one.
+    ray = ["--ray", "local", "--workers", "1"]
+    assert tag(model, text, *options, *ray).stdout == local_outputs[name]
 
 
 class ActorContext:
@@ -241,16 +239,15 @@ REFUSED = {
 @NO_RAY
 @pytest.mark.parametrize("name", list(REFUSED))
 def test_refused_on_ray_in_one_line_before_ray_starts(
-    name: str, models: dict[str, Path], text: Path, monkeypatch: pytest.MonkeyPatch
+    name: str, models: dict[str, Path], text: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     options, message = REFUSED[name]
     paths = {k: str(v) for k, v in models.items()}
     if "onnx" not in models and "--onnx" in options:
         pytest.skip(ONNX_NEEDED)
     if name == "another model's onnx":
-        paths["ner_onnx"] = str(models["ner"].parent / "ner.onnx")
-        if not Path(paths["ner_onnx"]).exists():
-            assert invoke("export", models["ner"], "--onnx", paths["ner_onnx"]).exit_code == 0
+        paths["ner_onnx"] = str(tmp_path / "ner.onnx")  # not beside the shared model
+        assert invoke("export", models["ner"], "--onnx", paths["ner_onnx"]).exit_code == 0
 
     def no_ray(*args: object, **kwargs: object) -> None:
         raise AssertionError("Ray was started")

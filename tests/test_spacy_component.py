@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 import spacy
 import torch
+from fixtures_models import TrainedModel
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 from typer.testing import CliRunner
 
 from tagger.cli import app
-from tagger.config import Config
 from tagger.data.conllu import read_conllu
 from tagger.data.dataset import as_lists
 from tagger.data.schemes import spans
@@ -37,7 +37,6 @@ from tagger.evaluate import entity_scores, sentence_scores, tag_scores
 from tagger.io import ARTIFACT_FILES, Artifact, write_artifact
 from tagger.model.build import build_model
 from tagger.predict import Predictor
-from tagger.train import train
 from tagger.training_data import build_vocabs
 
 RUNNER = CliRunner()
@@ -56,34 +55,31 @@ TEXTS = [
 PIPES = ["bilstm_tagger", "bilstm_ner", "bilstm_textcat"]  # the names `to-spacy` gives
 
 
-# --- tiny trained models, once per module ---
+# --- tiny trained models, shared by the session (tests/fixtures_models.py) ---
 
 
-def train_tiny(folder: Path, make_config: Callable[[Path], Config]) -> Path:
-    """Train a tiny model on the toy corpus written into folder/corpus; return its folder."""
-    summary = train(make_config(folder), folder / "model", progress=False)
-    assert summary["dev_score"] == 1.0
-    return folder / "model"
+def fitted(trained: TrainedModel) -> Path:
+    """The model folder of a tiny model that fits its toy dev set."""
+    assert trained.summary["dev_score"] == 1.0
+    return trained.path
 
 
 @pytest.fixture(scope="module")
-def pos_model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable) -> Path:
+def pos_model(shared_pos: TrainedModel) -> Path:
     """UPOS tags (DET ADJ NOUN VERB PUNCT); dev sentences in ../corpus/dev.conllu."""
-    return train_tiny(tmp_path_factory.mktemp("spacy-pos"), tiny_config)
+    return fitted(shared_pos)
 
 
 @pytest.fixture(scope="module")
-def ner_model(tmp_path_factory: pytest.TempPathFactory, tiny_ner_config: Callable) -> Path:
+def ner_model(shared_ner: TrainedModel) -> Path:
     """PER, LOC, ORG with a CRF head."""
-    return train_tiny(tmp_path_factory.mktemp("spacy-ner"), tiny_ner_config)
+    return fitted(shared_ner)
 
 
 @pytest.fixture(scope="module")
-def sentiment_model(
-    tmp_path_factory: pytest.TempPathFactory, tiny_sentiment_config: Callable
-) -> Path:
+def sentiment_model(shared_sentiment: TrainedModel) -> Path:
     """Labels neg and pos."""
-    return train_tiny(tmp_path_factory.mktemp("spacy-sentiment"), tiny_sentiment_config)
+    return fitted(shared_sentiment)
 
 
 @pytest.fixture(scope="module")
@@ -402,32 +398,59 @@ def test_predict_changes_nothing_and_set_annotations_writes(models: list[Path]) 
 # component's from_disk/from_bytes: loading must not need the original model folders.
 
 
-@pytest.mark.parametrize("delete_models", [False, True])
-def test_to_disk_then_load_in_new_process(
-    models: list[Path], tmp_path: Path, delete_models: bool
-) -> None:
-    copies = [shutil.copytree(m, tmp_path / "models" / m.parent.name) for m in models]
+@dataclass
+class Reloaded:
+    pipeline: Path  # where nlp.to_disk wrote it
+    expected: list  # the annotations before saving
+    out: dict  # what a fresh interpreter's spacy.load of it gave: pipes, docs
+
+
+def saved_pipeline(models: list[Path], folder: Path, delete_models: bool) -> tuple[Path, list]:
+    """A pipeline over copies of the models, saved to folder/pipeline (the copies then
+    deleted if asked), and its annotations of TEXTS."""
+    copies = [shutil.copytree(m, folder / "models" / m.parent.name) for m in models]
     nlp = pipeline(*copies)
     expected = json.loads(json.dumps([annotations(doc) for doc in nlp.pipe(TEXTS)]))
-    nlp.to_disk(tmp_path / "pipeline")
-    for name in PIPES:
-        files = sorted(p.name for p in (tmp_path / "pipeline" / name).iterdir())
-        assert files == sorted(ARTIFACT_FILES)  # the artifact alone: no checkpoint, no log
+    nlp.to_disk(folder / "pipeline")
     if delete_models:
-        shutil.rmtree(tmp_path / "models")
+        shutil.rmtree(folder / "models")
+    return folder / "pipeline", expected
+
+
+@pytest.fixture(scope="module")
+def reloaded(models: list[Path], tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Reloaded]:
+    """{delete_models: Reloaded}: both saved pipelines loaded by one fresh interpreter, the
+    one whose model folders are gone first (one interpreter start instead of two)."""
+    folder = tmp_path_factory.mktemp("to-disk")
+    saved = {d: saved_pipeline(models, folder / f"deleted-{d}", d) for d in (True, False)}
+    paths = {str(d): str(path) for d, (path, _) in saved.items()}
     script = (
         ANNOTATIONS_SOURCE
         + f"""
 import json
 import spacy
-nlp = spacy.load({str(tmp_path / "pipeline")!r})
-print(json.dumps({{"pipes": nlp.pipe_names,
-                  "docs": [annotations(doc) for doc in nlp.pipe({TEXTS!r})]}}))
+out = {{}}
+for key, path in {paths!r}.items():
+    nlp = spacy.load(path)
+    out[key] = {{"pipes": nlp.pipe_names,
+                "docs": [annotations(doc) for doc in nlp.pipe({TEXTS!r})]}}
+print(json.dumps(out))
 """
     )
-    out = run_loading(script, cwd=tmp_path)
-    assert out["pipes"] == PIPES
-    assert out["docs"] == expected
+    out = run_loading(script, cwd=folder)
+    return {d: Reloaded(path, expected, out[str(d)]) for d, (path, expected) in saved.items()}
+
+
+@pytest.mark.parametrize("delete_models", [False, True])
+def test_to_disk_then_load_in_new_process(
+    reloaded: dict[bool, Reloaded], delete_models: bool
+) -> None:
+    found = reloaded[delete_models]
+    for name in PIPES:
+        files = sorted(p.name for p in (found.pipeline / name).iterdir())
+        assert files == sorted(ARTIFACT_FILES)  # the artifact alone: no checkpoint, no log
+    assert found.out["pipes"] == PIPES
+    assert found.out["docs"] == found.expected
 
 
 def test_load_reads_models_only_from_the_pipeline_folder(
@@ -483,37 +506,49 @@ def test_pipe_in_batches_equals_one_by_one(models: list[Path]) -> None:
     assert batched[5]["ents"] and batched[6]["cats"]["neg"] > 0.5
 
 
+# (torch threads, int8) of each run, in one interpreter: the first forks before any
+# multithreaded inference, the others after it.
+TWO_PROCESS_RUNS = [(1, False), (2, False), (2, True)]
 MULTIPROCESS_SCRIPT = """
 import json, sys
 import spacy, torch
-torch.set_num_threads(THREADS)
-nlp = spacy.blank("en")
-for name, model in zip(PIPES, MODELS):
-    nlp.add_pipe("bilstm_tagger", name=name, config={"model": model, "int8": INT8})
-single = [annotations(doc) for doc in nlp.pipe(TEXTS, batch_size=2)]
-print("single done", file=sys.stderr, flush=True)
-docs = list(nlp.pipe(TEXTS, n_process=2, batch_size=2))
-multi = [annotations(doc) for doc in docs]
-print(json.dumps({"single": single, "multi": multi, "texts": [doc.text for doc in docs]}))
+runs = {}
+for threads, int8 in RUNS:
+    torch.set_num_threads(threads)
+    nlp = spacy.blank("en")
+    for name, model in zip(PIPES, MODELS):
+        nlp.add_pipe("bilstm_tagger", name=name, config={"model": model, "int8": int8})
+    single = [annotations(doc) for doc in nlp.pipe(TEXTS, batch_size=2)]
+    print("single done", threads, int8, file=sys.stderr, flush=True)
+    docs = list(nlp.pipe(TEXTS, n_process=2, batch_size=2))
+    multi = [annotations(doc) for doc in docs]
+    texts = [doc.text for doc in docs]
+    runs[f"{threads} {int8}"] = {"single": single, "multi": multi, "texts": texts}
+print(json.dumps(runs))
 """
 
 
-def multiprocess_script(models: list[Path], threads: int, int8: bool = False) -> str:
+def multiprocess_script(models: list[Path]) -> str:
     return ANNOTATIONS_SOURCE + (
-        MULTIPROCESS_SCRIPT.replace("THREADS", str(threads))
-        .replace("INT8", repr(int8))
+        MULTIPROCESS_SCRIPT.replace("RUNS", repr(TWO_PROCESS_RUNS))
         .replace("PIPES", repr(PIPES))
         .replace("MODELS", repr([str(m) for m in models]))
         .replace("TEXTS", repr(TEXTS * 2))
     )
 
 
+@pytest.fixture(scope="module")
+def two_process_runs(models: list[Path], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """{"THREADS INT8": single, multi, texts} of every run of TWO_PROCESS_RUNS.
+
+    In a subprocess with a timeout: spaCy forks its workers, and a fork can hang torch."""
+    folder = tmp_path_factory.mktemp("two-processes")
+    return run_python(multiprocess_script(models), cwd=folder, timeout=150)
+
+
 @pytest.mark.slow
-def test_pipe_with_two_processes_keeps_order_and_results(
-    models: list[Path], tmp_path: Path
-) -> None:
-    # In a subprocess with a timeout: spaCy forks its workers, and a fork can hang torch.
-    out = run_python(multiprocess_script(models, threads=1), cwd=tmp_path, timeout=120)
+def test_pipe_with_two_processes_keeps_order_and_results(two_process_runs: dict) -> None:
+    out = two_process_runs["1 False"]
     assert out["texts"] == TEXTS * 2
     assert same(out["multi"], out["single"])
 
@@ -521,10 +556,10 @@ def test_pipe_with_two_processes_keeps_order_and_results(
 @pytest.mark.slow
 @pytest.mark.parametrize("int8", [False, True], ids=["fp32", "int8"])
 def test_pipe_with_two_processes_after_multithreaded_inference(
-    models: list[Path], tmp_path: Path, int8: bool
+    two_process_runs: dict, int8: bool
 ) -> None:
     # int8 with two threads has run batches on worker threads before spaCy forks
-    out = run_python(multiprocess_script(models, threads=2, int8=int8), cwd=tmp_path, timeout=30)
+    out = two_process_runs[f"2 {int8}"]
     assert out["texts"] == TEXTS * 2
     # int8 scales activations per batch, and the workers batch other documents together:
     # the same labels, probabilities close
@@ -695,28 +730,31 @@ print(json.dumps({"file": module.__file__, "pos": [t.pos_ for t in doc]}))
 """
 
 
-@pytest.mark.slow
-def test_spacy_package_wheel_installs_and_tags(
-    installed_package: InstalledPackage, tmp_path: Path
-) -> None:
-    names = [re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0] for r in installed_package.requires]
-    assert "tagger" in names, installed_package.requires  # spaCy adds it from the factory
-    out = run_python(LOAD_PACKAGE, cwd=tmp_path, python=installed_package.python)
-    assert out["file"].startswith(installed_package.site)
-    assert out["pos"] == ["DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
-
-
-@pytest.mark.slow
-def test_spacy_package_loads_without_the_model_folder(
-    installed_package: InstalledPackage, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def package_loaded(installed_package: InstalledPackage) -> dict:
+    """What LOAD_PACKAGE printed in the package's venv, run once with the model folder the
+    pipeline was built from moved away (so it must load from the package alone)."""
     model = installed_package.model
     away = model.rename(model.with_name("model-away"))
     try:
-        out = run_loading(LOAD_PACKAGE, cwd=tmp_path, python=installed_package.python)
+        return run_loading(LOAD_PACKAGE, cwd=model.parent, python=installed_package.python)
     finally:
         away.rename(model)
-    assert out["pos"] == ["DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
+
+
+@pytest.mark.slow
+def test_spacy_package_wheel_installs_and_tags(
+    installed_package: InstalledPackage, package_loaded: dict
+) -> None:
+    names = [re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0] for r in installed_package.requires]
+    assert "tagger" in names, installed_package.requires  # spaCy adds it from the factory
+    assert package_loaded["file"].startswith(installed_package.site)
+    assert package_loaded["pos"] == ["DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
+
+
+@pytest.mark.slow
+def test_spacy_package_loads_without_the_model_folder(package_loaded: dict) -> None:
+    assert package_loaded["pos"] == ["DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
 
 
 PURELIB = "import json, sysconfig; print(json.dumps(sysconfig.get_path('purelib')))"

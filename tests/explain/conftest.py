@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixtures_models import TrainedModel
 
 from tagger.config import Config
 from tagger.train import train
@@ -22,18 +23,13 @@ def pos_model(tmp_path_factory: pytest.TempPathFactory, tiny_config: TinyConfig)
 
 
 @pytest.fixture(scope="session")
-def ner_model(tmp_path_factory: pytest.TempPathFactory, tiny_ner_config: TinyConfig) -> Path:
+def ner_model(shared_ner: TrainedModel) -> Path:
     """A tiny CRF NER model fitted to the toy corpus."""
-    folder = tmp_path_factory.mktemp("explain-ner")
-    train(tiny_ner_config(folder), folder / "model", progress=False)
-    return folder / "model"
+    return shared_ner.path
 
 
 @pytest.fixture(scope="session")
-def sentiment_model(
-    tmp_path_factory: pytest.TempPathFactory, tiny_sentiment_config: TinyConfig
-) -> Path:
-    """A tiny attention-pooling sentiment model fitted to the toy corpus."""
-    folder = tmp_path_factory.mktemp("explain-sentiment")
-    train(tiny_sentiment_config(folder, pooling="attention"), folder / "model", progress=False)
-    return folder / "model"
+def sentiment_model(shared_sentiment: TrainedModel) -> Path:
+    """A tiny attention-pooling sentiment model (the default pooling) fitted to the toy corpus."""
+    assert shared_sentiment.config.model.pooling == "attention"
+    return shared_sentiment.path

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import onnx
 import pytest
 import torch
+from fixtures_models import TrainedModel
 from torch import nn
 
 from tagger.backends import OnnxNetwork, TorchNetwork, int8_engine, network, quantized
@@ -20,7 +20,6 @@ from tagger.export import export_onnx, input_names
 from tagger.io import Artifact, read_artifact, weights_digest
 from tagger.model.build import build_model
 from tagger.predict import Predictor
-from tagger.train import train
 
 LONG = "Pneumonoultramicroscopicsilicovolcanoconiosis"
 SENTENCES = [
@@ -82,12 +81,10 @@ def artifact_of(kind: str, seed: int = 0) -> Artifact:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
+def trained(shared_pos: TrainedModel) -> Path:
     """A tiny POS model fitted to the toy corpus, saved; its dev file is corpus/dev.conllu."""
-    folder = tmp_path_factory.mktemp("backends")
-    result = train(tiny_config(folder), folder / "model", progress=False)
-    assert result["dev_score"] == 1.0
-    return folder / "model"
+    assert shared_pos.summary["dev_score"] == 1.0
+    return shared_pos.path
 
 
 def dev_sentences(model: Path) -> list[list[str]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from fixtures_models import TrainedModel
 
 from tagger.callbacks import TrainState
 from tagger.config import Config
@@ -53,6 +54,9 @@ def trained(
     tiny_ner_config: TinyConfig,
 ) -> tuple[Config, Path, dict]:
     """(config, model folder, train() result) of a tiny NER model fitted to the toy corpus."""
+    if request.param == "crf":  # the shared model's head
+        shared: TrainedModel = request.getfixturevalue("shared_ner")
+        return shared.config, shared.path, shared.summary
     folder = tmp_path_factory.mktemp(f"ner-{request.param}")
     config = tiny_ner_config(folder, head=request.param)
     result = train(config, folder / "model", progress=False)

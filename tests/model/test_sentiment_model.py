@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from fixtures_models import TrainedModel
 
 from tagger.callbacks import TrainState
 from tagger.config import Config
@@ -49,6 +50,9 @@ def trained(
     tiny_sentiment_config: TinyConfig,
 ) -> tuple[Config, Path, dict]:
     """(config, model folder, train() result) of a tiny model of each pooling, fitted."""
+    if request.param == "attention":  # the shared model's pooling
+        shared: TrainedModel = request.getfixturevalue("shared_sentiment")
+        return shared.config, shared.path, shared.summary
     folder = tmp_path_factory.mktemp(f"sentiment-{request.param}")
     config = tiny_sentiment_config(folder, pooling=request.param)
     result = train(config, folder / "model", progress=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from fixtures_models import TrainedModel
 from helpers import NEEDS_CPU_BF16
 from safetensors.torch import load_file
 
@@ -50,12 +51,9 @@ def assert_same_tensors(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) 
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, tiny_config: TinyConfig) -> tuple:
+def trained(shared_pos: TrainedModel) -> tuple:
     """(config, model folder, train() result) of a tiny model fitted to the toy corpus."""
-    folder = tmp_path_factory.mktemp("trained")
-    config = tiny_config(folder)
-    result = train(config, folder / "model", progress=False)
-    return config, folder / "model", result
+    return shared_pos.config, shared_pos.path, shared_pos.summary
 
 
 # --- overfit, save, load, same answer ---
