@@ -19,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixtures_models import TrainedModel
 from typer.testing import CliRunner
 
 from tagger import outputs
 from tagger.cli import app
-from tagger.config import Config
 from tagger.io import read_artifact
 from tagger.outputs import (
     EXPLAIN,
@@ -37,7 +37,6 @@ from tagger.outputs import (
     write,
     write_text,
 )
-from tagger.train import train
 
 RUNNER = CliRunner()
 TEXT = "The dog sees a cat .\nEvery child likes this old tree .\n"
@@ -299,13 +298,10 @@ def test_foreign_files_are_refused_unless_forced(project: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def models(
-    tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]
-) -> dict[str, Path]:
-    """A tiny POS model (trained for 3 epochs), its config file and its dev corpus."""
+def models(tmp_path_factory: pytest.TempPathFactory, shared_pos: TrainedModel) -> dict[str, Path]:
+    """A tiny POS model (the session's), a config file to train and its dev corpus."""
     folder = tmp_path_factory.mktemp("outputs")
-    config = tiny_config(folder, {"max_epochs": 3})
-    train(config, folder / "model", progress=False)
+    config = shared_pos.config
     toml = folder / "tiny.toml"
     toml.write_text(
         "\n".join(
@@ -318,7 +314,7 @@ def models(
         ),
         encoding="utf-8",
     )
-    return {"model": folder / "model", "config": toml, "dev": Path(config.data.dev)}
+    return {"model": shared_pos.path, "config": toml, "dev": Path(config.data.dev)}
 
 
 def commands(m: dict[str, Path], output: str) -> dict[str, list[str]]:
