@@ -7,14 +7,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures_models import TrainedModel
+from typer.testing import CliRunner
 
-from tagger.config import Config
+from tagger.cli import app
 from tagger.data.errors import CorpusError
-from tagger.train import train
 
 pytest.importorskip("ray", reason="ray is not installed (make setup-dev installs it)")
 
@@ -49,14 +50,13 @@ def tagger(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_tagging_on_a_two_node_cluster_uses_both_and_matches_a_local_run(
-    two_nodes: str, tmp_path: Path, tiny_config: Callable[..., Config]
+    two_nodes: str, tmp_path: Path, shared_pos: TrainedModel
 ) -> None:
-    train(tiny_config(tmp_path), tmp_path / "model", progress=False)
     text = tmp_path / "big.txt"
     text.write_text("\n".join(LINES * BLOCK_LINES * 2) + "\n", encoding="utf-8")  # 4 blocks
-    local = tagger("tag", tmp_path / "model", text, "--threads", "1")
-    assert local.returncode == 0, local.stderr
-    remote = tagger("tag", tmp_path / "model", text, "--ray", two_nodes, "--workers", "2")
+    local = CliRunner().invoke(app, ["tag", str(shared_pos.path), str(text), "--threads", "1"])
+    assert local.exit_code == 0, local.output  # (in this process: it is not about the process)
+    remote = tagger("tag", shared_pos.path, text, "--ray", two_nodes, "--workers", "2")
     assert remote.returncode == 0, remote.stderr[-3000:]
     assert remote.stdout == local.stdout
     assert "4 block(s) tagged by 2 actor process(es) on 2 node(s)" in remote.stderr
