@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import onnx
 import pytest
 import torch
+from fixtures_models import TrainedModel
 from typer.testing import CliRunner, Result
 
 from tagger.cli import app
-from tagger.config import Config
 from tagger.io import read_artifact, weights_digest, write_artifact
-from tagger.train import train
 
 RUNNER = CliRunner()
 TOKENS = "The dog sees a cat .\nA big bird finds every old tree !\nZürich qux\ndog\n"
@@ -29,22 +27,21 @@ pytestmark = pytest.mark.usefixtures("no_tagger_env")
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
+def model(shared_pos: TrainedModel) -> Path:
     """A tiny POS model fitted to the toy corpus, saved in a model folder."""
-    folder = tmp_path_factory.mktemp("cli-export")
-    result = train(tiny_config(folder), folder / "model", progress=False)
-    assert result["dev_score"] == 1.0
-    return folder / "model"
+    assert shared_pos.summary["dev_score"] == 1.0
+    return shared_pos.path
 
 
 @pytest.fixture(scope="module")
-def other_model(model: Path) -> Path:
+def other_model(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same model with one weight changed."""
     artifact = read_artifact(model)
     with torch.no_grad():
         artifact.model.head.linear.bias[0] += 0.5
-    write_artifact(model.parent / "other", artifact)
-    return model.parent / "other"
+    other = tmp_path_factory.mktemp("cli-export") / "other"
+    write_artifact(other, artifact)
+    return other
 
 
 @pytest.fixture
