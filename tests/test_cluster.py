@@ -108,13 +108,14 @@ def test_a_bad_line_stops_cleanly_or_is_skipped(model: Path, tmp_path: Path) -> 
     bad.write_bytes(b"The dog sees a cat.\n\xff\xfe binary\nA bird finds the tree!\n")
     out = tmp_path / "out"
     out.mkdir()
-    result = RUNNER.invoke(app, ["tag", str(model), str(bad), "--ray", "local", "-o", str(out)])
+    ray = ["--ray", "local", "--workers", "1"]  # 3 lines are one block: one actor tags it
+    result = RUNNER.invoke(app, ["tag", str(model), str(bad), *ray, "-o", str(out)])
     assert result.exit_code == 1
     last = result.stderr.strip().splitlines()[-1]  # (Ray may log to a stream CliRunner closed)
     assert last.startswith(f"error: {bad}:2: expected UTF-8 text"), result.stderr
     assert list(out.iterdir()) == []  # nothing half-written
     skip = ["--on-error", "skip", "--format", "text"]
-    result = RUNNER.invoke(app, ["tag", str(model), str(bad), "--ray", "local", *skip])
+    result = RUNNER.invoke(app, ["tag", str(model), str(bad), *ray, *skip])
     assert result.exit_code == 0, result.output
     assert f"skipped {bad}:2:" in result.stderr
     local = RUNNER.invoke(app, ["tag", str(model), str(bad), *skip])
