@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
+import signal
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from tagger.encoders.cache import ALIGN, FeatureCache, read_index
+from tagger.encoders.cache import ALIGN, FeatureCache, read_index, text_key
 
 LAYERS, DIM = 2, 8
 SENTENCES = [["The", "dog", "barks", "."], ["A", "cat"], ["Émile", "😀", "x" * 300], ["ok"]]
@@ -189,6 +192,41 @@ def test_texts_another_process_stored_meanwhile_are_not_stored_twice(tmp_path: P
     cache = FeatureCache(tmp_path, Racing())
     assert_features(cache.features(SENTENCES), SENTENCES)
     assert len(cache.index_path.read_text(encoding="utf-8").splitlines()) == len(SENTENCES)
+
+
+def killed_sentence(i: int) -> list[str]:
+    return [f"k{i}", "z" * (i % 7)]
+
+
+def _append_until_killed(folder: Path) -> None:
+    torch.set_num_threads(1)
+    cache = FeatureCache(folder, FakeEncoder(), chunk_words=1)
+    for i in itertools.count():  # one append per sentence, in order, until killed
+        cache.features([killed_sentence(i)])
+
+
+def test_kill_9_while_appending_leaves_only_whole_entries(tmp_path: Path) -> None:
+    index = FeatureCache(tmp_path, FakeEncoder()).index_path
+    for delay in (0.0, 0.02, 0.1):  # each run resumes the last one's cache
+        child = multiprocessing.get_context("fork").Process(
+            target=_append_until_killed, args=(tmp_path,)
+        )
+        child.start()
+        size = index.stat().st_size
+        deadline = time.monotonic() + 20
+        while index.stat().st_size == size and time.monotonic() < deadline:
+            time.sleep(0.001)  # until this run appended something
+        time.sleep(delay)
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(timeout=30)
+    encoder = FakeEncoder()
+    cache = FeatureCache(tmp_path, encoder)
+    stored, _ = read_index(index, cache.data_path.stat().st_size)
+    done = [killed_sentence(i) for i in range(len(stored))]
+    assert set(stored) == {text_key("fake-v1", words, None) for words in done}
+    more = [*done, *(killed_sentence(len(stored) + i) for i in range(3))]
+    assert_features(cache.features(more), more)  # stored values read back
+    assert encoder.calls == [more[-3:]]
 
 
 def _rank(folder: Path, rank: int, count: int) -> None:
