@@ -23,7 +23,7 @@ PADDED_POSITIONS = frozenset({"roberta", "xlm-roberta", "camembert", "mpnet", "l
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedEncoder:
     """A frozen-by-default encoder with what the caches and the artifact record of it."""
 

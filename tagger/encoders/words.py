@@ -107,7 +107,9 @@ class WordEncoder:
             for piece, word in zip(encoded["input_ids"], encoded.word_ids(), strict=True):
                 if word is not None:
                     pieces[word].append(piece)
-        unk = self.loaded.tokenizer.unk_token_id
+        tokenizer = self.loaded.tokenizer
+        unk = tokenizer.unk_token_id  # None in some byte-level vocabularies
+        unk = unk if unk is not None else tokenizer.pad_token_id
         return [p[: self.width] if p else [unk] for p in pieces]
 
     def _segment(
@@ -134,8 +136,9 @@ class WordEncoder:
                 batches.append([segment])
         return batches
 
-    def _run(self, batch: list[Segment], out: list[torch.Tensor]) -> None:
-        """Encode one batch and pool each given word's pieces into `out`."""
+    def states(self, batch: list[Segment]) -> torch.Tensor:
+        """(len(layers), batch, time, dim) hidden states on the model's device; with
+        gradients when called outside inference mode (fine-tuning)."""
         model = self.loaded.model
         device = next(model.parameters()).device
         longest = max(len(s.ids) for s in batch)
@@ -146,21 +149,25 @@ class WordEncoder:
             ids[row, : len(segment.ids)] = torch.tensor(segment.ids)
             mask[row, : len(segment.ids)] = 1
         states = model(input_ids=ids.to(device), attention_mask=mask.to(device)).hidden_states
-        chosen = torch.stack([states[layer] for layer in self.layers]).float().cpu()
-        for row, segment in enumerate(batch):  # chosen: (layers, batch, time, dim)
-            words = [word for word, _, _ in segment.spans]
-            out[segment.sentence][:, words] = self._pool(chosen[:, row], segment.spans)
+        return torch.stack([states[layer] for layer in self.layers])
 
-    def _pool(self, states: torch.Tensor, spans: list[tuple[int, int, int]]) -> torch.Tensor:
+    def _run(self, batch: list[Segment], out: list[torch.Tensor]) -> None:
+        """Encode one batch and pool each given word's pieces into `out`."""
+        chosen = self.states(batch).float().cpu()  # (layers, batch, time, dim)
+        for row, segment in enumerate(batch):
+            words = [word for word, _, _ in segment.spans]
+            out[segment.sentence][:, words] = self.pool(chosen[:, row], segment.spans)
+
+    def pool(self, states: torch.Tensor, spans: list[tuple[int, int, int]]) -> torch.Tensor:
         """(layers, time, dim) -> (layers, len(spans), dim): first piece or mean of pieces."""
         if self.pooling == "first":
             return states[:, [first for _, first, _ in spans]]
         positions = [k for _, first, end in spans for k in range(first, end)]
         owner = torch.tensor([n for n, (_, a, b) in enumerate(spans) for _ in range(a, b)])
         sizes = torch.tensor([b - a for _, a, b in spans], dtype=states.dtype)
-        total = torch.zeros(states.shape[0], len(spans), states.shape[2])
-        total.index_add_(1, owner, states[:, positions])
-        return total / sizes[None, :, None]
+        total = states.new_zeros(states.shape[0], len(spans), states.shape[2])
+        total = total.index_add(1, owner.to(states.device), states[:, positions])
+        return total / sizes.to(states.device)[None, :, None]
 
 
 def _layer_index(layer: int, n_layers: int) -> int:

@@ -157,3 +157,14 @@ def test_key_names_weights_layers_and_pooling(loaded: LoadedEncoder) -> None:
     assert key == WordEncoder(loaded, layers=(2,), pooling="first").key()  # -1 is 2 here
     assert key != WordEncoder(loaded, layers=(1,), pooling="first").key()
     assert key != WordEncoder(loaded, layers=(-1,), pooling="mean").key()
+
+
+def test_states_and_pool_carry_gradients_for_fine_tuning(loaded: LoadedEncoder) -> None:
+    encoder = WordEncoder(loaded, pooling="mean")
+    segments = encoder.segments([["the", "unable", "cat"]], None)
+    pooled = encoder.pool(encoder.states(segments)[:, 0], segments[0].spans)  # (1, 3, 16)
+    torch.testing.assert_close(pooled.detach(), encoder.encode([["the", "unable", "cat"]])[0])
+    pooled.sum().backward()
+    grad = loaded.model.embeddings.word_embeddings.weight.grad
+    loaded.model.zero_grad(set_to_none=True)
+    assert grad is not None and grad[loaded.tokenizer.convert_tokens_to_ids("un")].abs().sum() > 0
