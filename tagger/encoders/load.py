@@ -71,12 +71,17 @@ def _from_hub(name: str) -> tuple[Path, str]:
     try:
         folder = Path(snapshot_download(name, allow_patterns=HUB_FILES))
     except (OSError, ValueError, HfHubHTTPError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise ValueError(
             f"encoder {name!r}: not a folder, and not found on the Hugging Face hub or in "
-            f"its cache ({reason})"
+            f"its cache ({_first_line(error)})"
         ) from None
     return folder, folder.name if folder.parent.name == "snapshots" else ""
+
+
+def _first_line(error: BaseException) -> str:
+    """An error's first line (its type when it has no message)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def weight_files(folder: Path) -> list[Path]:
@@ -137,26 +142,39 @@ def _max_pieces(config: Any, tokenizer: Any) -> int:
 
 
 def _load_model(folder: Path) -> Any:
-    """The model of `folder` from safetensors only, without transformers' progress bar."""
+    """The model of `folder` from safetensors only, every weight it uses present."""
     from transformers import AutoModel
     from transformers.utils import logging
 
-    shown = logging.is_progress_bar_enabled()
+    shown, verbosity = logging.is_progress_bar_enabled(), logging.get_verbosity()
     logging.disable_progress_bar()
+    logging.set_verbosity_error()  # its load report is many lines; ours is one
     try:
-        return AutoModel.from_pretrained(
+        model, info = AutoModel.from_pretrained(
             folder,
             local_files_only=True,
             use_safetensors=True,
             trust_remote_code=False,
             output_hidden_states=True,
+            output_loading_info=True,
         )
-    except (OSError, ValueError, KeyError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        reason = _first_line(error)
+        if "mismatched_sizes" in reason:  # its report of which ones is silenced
+            reason = "the weights' sizes differ from its config.json"
         raise ValueError(f"{folder}: not a loadable encoder ({reason})") from None
     finally:
+        logging.set_verbosity(verbosity)
         if shown:
             logging.enable_progress_bar()
+    # The pooler (a sentence head) is never read; any other weight would run random.
+    missing = [key for key in info.get("missing_keys", ()) if not key.startswith("pooler.")]
+    if missing:
+        raise ValueError(
+            f"{folder}: the safetensors file lacks {len(missing)} weights of its "
+            f"{type(model).__name__} (e.g. {sorted(missing)[0]}); it would run with random ones"
+        )
+    return model
 
 
 def load_encoder(name_or_path: str, device: torch.device | str = "cpu") -> LoadedEncoder:

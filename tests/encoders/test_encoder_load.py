@@ -86,3 +86,20 @@ def test_a_hub_name_from_the_cache_records_its_revision(
     assert loaded.revision == commit and loaded.name == "someone/tiny-bert"
     with pytest.raises(ValueError, match="'someone/absent': not a folder, and not found"):
         load_encoder("someone/absent")
+
+
+def test_missing_weights_or_a_wrong_config_are_refused(tiny_bert: Path, tmp_path: Path) -> None:
+    cut = shutil.copytree(tiny_bert, tmp_path / "cut")
+    tensors = load_file(cut / "model.safetensors")
+    kept = {name: t for name, t in tensors.items() if "layer.1.output.dense" not in name}
+    save_file(kept, cut / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=r"lacks 2 weights of its BertModel .* random ones"):
+        load_encoder(str(cut))
+    pooled = shutil.copytree(tiny_bert, tmp_path / "no-pooler")  # the pooler is never read
+    kept = {name: t for name, t in tensors.items() if not name.startswith("pooler.")}
+    save_file(kept, pooled / "model.safetensors", metadata={"format": "pt"})
+    assert load_encoder(str(pooled)).dim == 16
+    wrong = shutil.copytree(tiny_bert, tmp_path / "wrong")
+    (wrong / "config.json").write_text('{"model_type": "bert", "hidden_size": 32}')
+    with pytest.raises(ValueError, match="wrong: not a loadable encoder .* sizes differ from"):
+        load_encoder(str(wrong))
