@@ -100,6 +100,6 @@ def test_missing_weights_or_a_wrong_config_are_refused(tiny_bert: Path, tmp_path
     save_file(kept, pooled / "model.safetensors", metadata={"format": "pt"})
     assert load_encoder(str(pooled)).dim == 16
     wrong = shutil.copytree(tiny_bert, tmp_path / "wrong")
-    (wrong / "config.json").write_text('{"model_type": "bert", "hidden_size": 32}')
+    (wrong / "config.json").write_text('{"model_type": "bert", "hidden_size": 36}')
     with pytest.raises(ValueError, match="wrong: not a loadable encoder .* sizes differ from"):
         load_encoder(str(wrong))
