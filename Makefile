@@ -54,8 +54,10 @@ demo: setup
 	$(VENV)/bin/tagger train configs/demo.toml --output models/demo --quiet
 	$(VENV)/bin/tagger tag models/demo corpora/samples/sample.txt --format text
 
+# One pytest worker per core, each taking whole test files (their module fixtures stay
+# shared); `$(PY) -m pytest FILE` runs any part alone.
 test: setup-dev
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 lint: setup-dev
 	$(VENV)/bin/ruff check tagger tests benchmarks

@@ -206,6 +206,12 @@ def make_tiny_ner_config(
 
 
 @pytest.fixture(scope="session")
+def toy_ner_files() -> Callable[[Path], tuple[Path, Path]]:
+    """`toy_ner_files(folder)` writes the toy IOB1 train.txt and dev.txt there."""
+    return write_ner_corpus
+
+
+@pytest.fixture(scope="session")
 def toy_ner_gold() -> Callable[[str], tuple[list[list[str]], list[list[str]]]]:
     """`toy_ner_gold("dev")` -> (tokens, IOB2 tags) of the files tiny_ner_config writes."""
     return ner_gold

@@ -160,3 +160,14 @@ def test_evaluate_builds_one_serve_options_and_prints_the_scores(
     bad = RUNNER.invoke(app, [*args, "--backend", "onnx"])
     assert bad.exit_code == 1
     assert bad.stderr == "error: --int8 works with the torch backend, not onnx\n"
+
+
+@pytest.mark.usefixtures("restore_signals")
+def test_a_finished_command_ignores_a_late_signal() -> None:
+    # A SIGINT while the finished process shuts down would interrupt a library's cleanup
+    # (a weakref callback) and print a traceback: once the command is done, none is taken.
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN

@@ -5,10 +5,10 @@ the format it guessed for stdin."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import write_ner_corpus
 from fixtures_models import TrainedModel
 from typer.testing import CliRunner
 
@@ -33,8 +33,10 @@ def evaluate(*args: str | Path, input: bytes | None = None) -> tuple[int, str, s
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_a_pos_model_on_an_ner_file_is_an_error(pos_model: Path, tmp_path: Path) -> None:
-    ner_file = write_ner_corpus(tmp_path)[1]
+def test_a_pos_model_on_an_ner_file_is_an_error(
+    pos_model: Path, tmp_path: Path, toy_ner_files: Callable[[Path], tuple[Path, Path]]
+) -> None:
+    ner_file = toy_ner_files(tmp_path)[1]
     code, out, err = evaluate(pos_model, ner_file)
     assert code == 1 and out == ""
     assert err.startswith(f"error: {ner_file}:1: gold labels ['O'"), err

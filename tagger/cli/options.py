@@ -79,6 +79,9 @@ def run_interruptible(command: Callable[[], object]) -> None:
         signal.signal(signum, _interrupt)
     try:
         command()
+    except SystemExit:  # the command is done (Click exits): a late signal stays silent
+        _ignore_signals()
+        raise
     except Interrupted as stop:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         name = signal.Signals(stop.signum).name
@@ -90,6 +93,13 @@ def run_interruptible(command: Callable[[], object]) -> None:
     except OSError as err:  # a full disk or a lost mount where no command expected one
         typer.echo(f"error: {error_text(err)}", err=True)
         sys.exit(1)
+
+
+def _ignore_signals() -> None:
+    """SIGINT and SIGTERM ignored while the finished process shuts down (a signal then
+    would interrupt a library's cleanup and print a traceback)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def repeated_option(command: Any, argv: list[str]) -> str | None:
