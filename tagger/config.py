@@ -67,6 +67,11 @@ class ModelConfig:
     layers: int = 2  # encoder layers
     dropout: float = 0.33  # dropout on embeddings, between layers and before the classifier
     word_dropout: float = 0.05  # probability of replacing a training word by <unk>
+    encoder: str = ""  # a pretrained encoder under the BiLSTM: "" (none) | "minilm" | "mpnet"
+    # (`make encoders`) | a Hugging Face name | a folder; frozen, its features cached
+    encoder_layers: str = "-4,-3,-2,-1"  # its hidden states mixed (softmax weights and a
+    # scale, as ELMo's scalar mix): 0 = embeddings, -1 = last layer
+    encoder_pooling: str = "mean"  # a word's vector from its pieces: "mean" | "first"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ and the settings that are wrong together."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from tagger.languages import LANGUAGE_EXPECTED, is_language
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
 POOLINGS = ("last", "max", "mean", "attention")
 DATA_FORMATS = ("conllu", "conll", "parquet", "json", "labels", "tsv", "csv", "sst-trees")
 CONLLU_TAG_FIELDS = ("upos", "xpos")  # data.tag_field of a CoNLL-U corpus
+
+
+def _layers_ok(text: str) -> bool:
+    parts = [p.strip() for p in text.split(",")]
+    if not all(re.fullmatch(r"-?[0-9]+", p) for p in parts):
+        return False
+    return len({int(p) for p in parts}) == len(parts)
 
 
 def _widths_ok(text: str) -> bool:
@@ -55,6 +63,9 @@ RANGES: list[tuple[str, Any, str]] = [
     ("model.layers", lambda v: v > 0, "at least 1"),
     ("model.dropout", lambda v: 0 <= v < 1, "a probability in [0, 1)"),
     ("model.word_dropout", lambda v: 0 <= v < 1, "a probability in [0, 1)"),
+    # model.encoder: a name or path, checked when loaded
+    ("model.encoder_layers", _layers_ok, "distinct layer indices such as '-1' or '-4,-3,-2,-1'"),
+    ("model.encoder_pooling", lambda v: v in ("mean", "first"), "'mean' or 'first'"),
     ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),
     ("train.lr", lambda v: v > 0, "a positive learning rate"),
     ("train.momentum", lambda v: 0 <= v < 1, "a decay in [0, 1)"),

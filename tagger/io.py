@@ -19,7 +19,9 @@ from tagger.artifact_checks import (
     check_weights,
 )
 from tagger.config import Config, config_from_dict, config_to_dict
+from tagger.data.batching import WordFeatures
 from tagger.data.vocab import Vocabs
+from tagger.encoders.features import EncoderRecord
 from tagger.model.build import SequenceTagger, build_model
 from tagger.outputs import MODEL, replace_folder
 from tagger.tasks import get_task
@@ -39,6 +41,16 @@ class Artifact:
     model: SequenceTagger
     meta: dict[str, Any] = field(default_factory=dict)
     tokenizer: Artifact | None = None  # a tokenize model that tags raw text for this one
+    # While training: the encoder's features through the trainer's cache (never saved;
+    # a loaded model gets its encoder from meta.json's record when it first tags).
+    features: WordFeatures | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def encoder(self) -> EncoderRecord | None:
+        """The pretrained encoder the model reads (meta.json's record), or None."""
+        if not self.config.model.encoder:
+            return None
+        return EncoderRecord.from_json(self.meta.get("encoder"), "meta.json")
 
 
 def write_artifact(
@@ -107,8 +119,13 @@ def read_artifact(path: str | Path) -> Artifact:
         ) from None
     check_weights(path, config, vocabs, state)
     sentence_level = get_task(config.task).sentence_level
+    encoder = None
+    if config.model.encoder:
+        encoder = EncoderRecord.from_json(meta.get("encoder"), str(path / "meta.json")).shape
     try:
-        model = build_model(config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level)
+        model = build_model(
+            config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level, encoder
+        )
         model.load_state_dict(state)
     except (RuntimeError, ValueError) as err:
         first = _reason(err)

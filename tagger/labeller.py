@@ -13,8 +13,9 @@ from pathlib import Path
 import torch
 
 from tagger.backends import network
-from tagger.data.batching import Batch, BatchEncoder, length_batches
+from tagger.data.batching import Batch, BatchEncoder, WordFeatures, length_batches
 from tagger.devices import to_device
+from tagger.encoders.features import as_trained, saved_encoder
 from tagger.io import Artifact
 from tagger.memory import limit_kernel_cache
 from tagger.model.build import SequenceTagger
@@ -24,6 +25,15 @@ MAX_BATCH_TOKENS = 6144  # padded tokens per batch: bounds activation memory on 
 UNKNOWN = "<unk>"  # what a sentence model reads for an empty sentence
 
 Labelled = tuple[list[int], list[float] | None]  # label ids of a sentence, probabilities
+
+
+def _features(artifact: Artifact, device: torch.device) -> WordFeatures | None:
+    """The model's pretrained encoder features: the trainer's cache while training, else
+    the encoder meta.json records, loaded and checked against its hashes."""
+    record = artifact.encoder
+    if record is None or artifact.features is not None:
+        return artifact.features
+    return as_trained(saved_encoder(record, device, f"the {artifact.config.task} model"))
 
 
 class Labeller:
@@ -50,7 +60,7 @@ class Labeller:
         self.artifact = artifact
         self.batch_size = batch_size
         self.max_tokens = max_tokens
-        self.encoder = BatchEncoder(artifact.vocabs)
+        self.encoder = BatchEncoder(artifact.vocabs, features=_features(artifact, device))
         self.network = network(artifact, backend, int8, onnx_path, device)
 
     @property

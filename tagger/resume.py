@@ -11,6 +11,7 @@ import torch
 from tagger.callbacks import CHECKPOINT, TrainState, read_trainer_state
 from tagger.config import Config
 from tagger.distributed import World
+from tagger.encoders.features import saved_encoder
 from tagger.io import Artifact, read_artifact
 from tagger.trainer import Trainer
 
@@ -29,6 +30,9 @@ def resume_trainer(
     saved = read_artifact(output / CHECKPOINT)
     check_resumable(output / CHECKPOINT, saved, config, labels)
     # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
+    record = saved.encoder  # the checkpoint's encoder, checked against its hashes
+    where = f"{output / CHECKPOINT}: encoder"
+    encoder = saved_encoder(record, device, where) if record is not None else None
     trainer = Trainer(
         replace(saved.config, train=config.train),
         saved.vocabs,
@@ -36,6 +40,7 @@ def resume_trainer(
         device,
         world,
         saved.tokenizer,
+        encoder,
     )
     trainer_state = read_trainer_state(output)
     trainer.optimizer.load_state_dict(trainer_state["optimizer"])  # moved to the params' device

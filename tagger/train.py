@@ -75,8 +75,9 @@ def training_inputs(config: Config, data_dir: Path | None) -> list[str | Path]:
     """The files and folders training reads: corpus files, tokenizer, vectors, data dir."""
     data = config.data
     found: list[str | Path] = [data.train, data.dev, data.test, data.tokenizer]
-    if config.model.pretrained and Path(config.model.pretrained).exists():
-        found.append(config.model.pretrained)
+    for source in (config.model.pretrained, config.model.encoder):  # a path, or a name
+        if source and Path(source).exists():
+            found.append(source)
     if data_dir is not None:
         found.append(data_dir)
     return [item for item in found if item]
@@ -101,6 +102,8 @@ def _fit(
         multiword = get_task(config.task).multiword_table(config, data_dir)
         trainer = new_trainer(config, train_examples[0], labels, where, world, multiword)
         state = TrainState()
+    if trainer.features is not None:  # each sentence's encoder features once, cached on disk
+        trainer.features(train_examples[0] + dev[0])
     state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress, resume))
     digest = weights_digest(trainer.model)
     if not distributed.same_everywhere(digest, world, where):

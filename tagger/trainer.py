@@ -9,6 +9,7 @@ import math
 import random
 import time
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,6 +27,7 @@ from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.divergence import DIVERGED_HINT, FirstBadStep, TrainingDiverged
+from tagger.encoders.features import EncoderRecord, cached_features, word_encoder
 from tagger.evaluate import evaluate_examples
 from tagger.io import Artifact, library_versions, read_tokenizer
 from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache, release_freed_memory
@@ -33,6 +35,9 @@ from tagger.model.build import SequenceTagger, build_model
 from tagger.predict import Predictor
 from tagger.tasks import get_task
 from tagger.training_data import build_vocabs
+
+if TYPE_CHECKING:
+    from tagger.encoders.words import WordEncoder
 
 TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
 LOSS_EVERY = 20  # batches between reads of the running loss (a read waits for a GPU)
@@ -59,7 +64,10 @@ class Trainer:
         device: torch.device | None = None,
         world: World | None = None,
         tokenizer: Artifact | None = None,
+        encoder: WordEncoder | None = None,
     ) -> None:
+        """`encoder`: the frozen pretrained encoder of config.model.encoder, whose features
+        every batch reads through an on-disk cache (computed once per sentence)."""
         limit_kernel_cache(TRAINING_KERNEL_CACHE)  # before the first kernel: flat memory
         self.config = config
         self.tokenizer = tokenizer  # carried into every artifact written
@@ -91,7 +99,9 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.optimizer, mode="max", factor=t.lr_factor, patience=t.lr_patience, min_lr=t.min_lr
         )
-        self.encoder = BatchEncoder(vocabs, max_types=TRAINING_TYPES)
+        self.encoder_record = EncoderRecord.of(encoder) if encoder is not None else None
+        self.features = cached_features(encoder) if encoder is not None else None
+        self.encoder = BatchEncoder(vocabs, max_types=TRAINING_TYPES, features=self.features)
         self.task = get_task(config.task)
         self.sentence_level = self.task.sentence_level
 
@@ -116,7 +126,9 @@ class Trainer:
             "world_size": self.world.world_size,
             "versions": library_versions(),
         }
-        return Artifact(self.config, self.vocabs, self.model, meta, self.tokenizer)
+        if self.encoder_record is not None:
+            meta["encoder"] = self.encoder_record.to_json()
+        return Artifact(self.config, self.vocabs, self.model, meta, self.tokenizer, self.features)
 
     def dev_score(self, state: TrainState, dev: tuple[list[list[str]], list[list[str]]]) -> float:
         """The task's main score of the current model on dev (NER: dev gold in IOB2)."""
@@ -268,6 +280,9 @@ def new_trainer(
     (a tokenizer's with its `multiword` table), carrying `data.tokenizer` if named."""
     vocabs, vectors = build_vocabs(config, train_tokens, labels, multiword)
     tokenizer = read_tokenizer(config.data.tokenizer) if config.data.tokenizer else None
+    encoder = word_encoder(config.model, device or "cpu") if config.model.encoder else None
+    shape = EncoderRecord.of(encoder).shape if encoder is not None else None
     seed_everything(config.train.seed)
-    model = build_model(config.model, vocabs, vectors, get_task(config.task).sentence_level)
-    return Trainer(config, vocabs, model, device, world, tokenizer)
+    sentence_level = get_task(config.task).sentence_level
+    model = build_model(config.model, vocabs, vectors, sentence_level, shape)
+    return Trainer(config, vocabs, model, device, world, tokenizer, encoder)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -31,6 +31,8 @@ class Batch:
     types: torch.Tensor | None = None  # (n_types,) the encoder's type id of each row of `chars`
     generation: int = 0  # which type table `types` refers to (see BatchEncoder.generation)
     char_features: torch.Tensor | None = None  # (batch, time, dim) precomputed character model
+    encoder_features: torch.Tensor | None = None  # (batch, layers, time, dim) a pretrained
+    # encoder's states of each word (float16 from a cache, or float32)
 
     @property
     def mask(self) -> torch.Tensor:
@@ -48,9 +50,17 @@ class BatchEncoder:
     batches; `generation` counts the clearings, so caches keyed by type id know.
     """
 
-    def __init__(self, vocabs: Vocabs, max_types: int = MAX_TYPES) -> None:
+    def __init__(
+        self,
+        vocabs: Vocabs,
+        max_types: int = MAX_TYPES,
+        features: WordFeatures | None = None,
+    ) -> None:
+        """`features`: a pretrained encoder's states of each sentence's words (an encoder,
+        or its cache), added to every batch as `encoder_features`."""
         self.vocabs = vocabs
         self.max_types = max_types
+        self.features = features
         self.generation = 0
         self._clear()
 
@@ -144,7 +154,23 @@ class BatchEncoder:
             ),
             types=types,
             generation=self.generation,
+            encoder_features=padded(self.features(sentences), time) if self.features else None,
         )
+
+
+# sentences -> one (layers, n_words, dim) tensor each (tagger.encoders)
+WordFeatures = Callable[[Sequence[Sequence[str]]], list[torch.Tensor]]
+
+
+def padded(features: list[torch.Tensor], time: int) -> torch.Tensor:
+    """(batch, layers, time, dim): each sentence's (layers, n_words, dim), zero-padded."""
+    layers, _, dim = features[0].shape if features else (1, 0, 1)
+    out = torch.zeros(
+        len(features), layers, time, dim, dtype=features[0].dtype if features else None
+    )
+    for row, found in enumerate(features):
+        out[row, :, : found.shape[1]] = found
+    return out
 
 
 def _first_seen(token_types: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -73,11 +73,13 @@ def build_model(
     vocabs: Vocabs,
     vectors: torch.Tensor | None = None,
     sentence_level: bool = False,
+    encoder_shape: tuple[int, int] | None = None,
 ) -> SequenceTagger:
     """A model for these vocabularies; `vectors` is (len(vocabs.pretrained), dim) or None.
 
     The artifact reader passes the saved vectors, so every size comes from the data.
-    A sentence-level model (task sentiment) gets a pooling SentenceHead.
+    A sentence-level model (task sentiment) gets a pooling SentenceHead. `encoder_shape`
+    is (layers, dim) of a pretrained encoder's features (config.encoder), else None.
     """
     if config.char not in ("lstm", "cnn", "none"):
         raise ValueError(f"model.char: expected 'lstm', 'cnn' or 'none', got {config.char!r}")
@@ -103,6 +105,7 @@ def build_model(
         casing_dim=config.casing_dim,
         chars=chars,
         word_dropout=config.word_dropout,
+        encoder_shape=encoder_shape,
     )
     if config.init_words and vectors is not None and vocabs.pretrained is not None:
         _copy_vectors(embedder.words.weight, vocabs, vectors)

@@ -8,6 +8,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from tagger.data.batching import Batch
 from tagger.model import mirrored
+from tagger.model.scalar_mix import ScalarMix
 
 
 class CharLSTM(nn.Module):
@@ -67,7 +68,10 @@ class TokenEmbedder(nn.Module):
         casing_dim: int,
         chars: nn.Module | None,
         word_dropout: float,
+        encoder_shape: tuple[int, int] | None = None,
     ) -> None:
+        """`encoder_shape`: (layers, dim) of a pretrained encoder's features, mixed into one
+        (dim,) vector per token by a ScalarMix; None without an encoder."""
         super().__init__()
         self.words = nn.Embedding(n_words, word_dim, padding_idx=0)
         nn.init.normal_(self.words.weight, std=0.1)
@@ -79,11 +83,13 @@ class TokenEmbedder(nn.Module):
         self.casing = nn.Embedding(n_casings, casing_dim, padding_idx=0) if casing_dim else None
         self.chars = chars
         self.word_dropout = word_dropout
+        self.encoder_mix = ScalarMix(encoder_shape[0]) if encoder_shape is not None else None
         self.out_dim = (
             word_dim
             + (pretrained.shape[1] if pretrained is not None else 0)
             + casing_dim
             + (chars.out_dim if chars is not None else 0)
+            + (encoder_shape[1] if encoder_shape is not None else 0)
         )
 
     def forward(self, batch: Batch) -> torch.Tensor:
@@ -101,4 +107,9 @@ class TokenEmbedder(nn.Module):
         elif self.chars is not None:
             types = self.chars(batch.chars, batch.char_lengths)  # (n_types, char_out)
             parts.append(types[batch.char_index])  # (batch, time, char_out)
+        if self.encoder_mix is not None:
+            if batch.encoder_features is None:
+                raise ValueError("this model needs its encoder's features in every batch")
+            features = batch.encoder_features.to(parts[0].dtype)  # (batch, layers, time, dim)
+            parts.append(self.encoder_mix(features))  # (batch, time, dim)
         return torch.cat(parts, dim=-1)

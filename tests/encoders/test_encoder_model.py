@@ -1,0 +1,91 @@
+"""A tagger with a pretrained encoder under its BiLSTM: it trains with cached features,
+records the encoder, tags the same after loading, resumes, and refuses another encoder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from conftest import build_tiny_bert
+
+from tagger.encoders.features import EncoderRecord
+from tagger.io import read_artifact
+from tagger.predict import Predictor
+from tagger.train import train
+
+SENTENCES = [["The", "dog", "sees", "a", "cat", "."], ["A", "big", "tree", "!"]]
+
+
+@pytest.fixture
+def encoder_model(
+    tiny_bert: Path, tiny_config: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Any]:
+    monkeypatch.setenv("TAGGER_FEATURE_CACHE", str(tmp_path / "cache"))
+    config = tiny_config(
+        tmp_path, train={"max_epochs": 3}, encoder=str(tiny_bert), encoder_layers="-2,-1"
+    )
+    train(config, tmp_path / "model", progress=False, device="cpu")
+    return tmp_path / "model", config
+
+
+def test_trains_records_the_encoder_and_caches_its_features(
+    encoder_model: tuple[Path, Any], tiny_bert: Path, tmp_path: Path
+) -> None:
+    model, _ = encoder_model
+    meta = json.loads((model / "meta.json").read_text())
+    record = EncoderRecord.from_json(meta["encoder"], "meta.json")
+    assert record.name == str(tiny_bert) and record.layers == [1, 2] and record.dim == 16
+    assert len(record.weights_sha256) == 64 and record.pooling == "mean"
+    artifact = read_artifact(model)
+    mix = artifact.model.embedder.encoder_mix
+    assert mix is not None and mix.weights.shape == (2,)
+    assert any((tmp_path / "cache").rglob("*"))  # the features are on disk
+
+
+def test_loaded_model_tags_as_scored_and_batch_equals_single(
+    encoder_model: tuple[Path, Any],
+) -> None:
+    model, _ = encoder_model
+    predictor = Predictor.load(model)
+    together = predictor.predict_scored(SENTENCES)
+    alone = [predictor.predict_scored([s])[0] for s in SENTENCES]
+    assert [tags for tags, _ in together] == [tags for tags, _ in alone]
+    for (_, a), (_, b) in zip(together, alone, strict=True):
+        assert a == pytest.approx(b, abs=1e-5)
+    assert [len(tags) for tags, _ in together] == [6, 4]  # no word dropped
+    texts = list(predictor.tag_texts(["The dog sees a cat."]))
+    assert texts[0].tokens == ["The", "dog", "sees", "a", "cat", "."]
+
+
+def test_another_encoder_is_refused_when_the_model_loads(
+    encoder_model: tuple[Path, Any], tiny_bert: Path, tmp_path: Path
+) -> None:
+    model, _ = encoder_model
+    other = shutil.copytree(model, tmp_path / "other-model")
+    config = json.loads((other / "config.json").read_text())
+    changed = build_tiny_bert(tmp_path / "other-bert", seed=1)
+    config["model"]["encoder"] = str(changed)
+    meta = json.loads((other / "meta.json").read_text())
+    meta["encoder"]["name"] = str(changed)
+    (other / "config.json").write_text(json.dumps(config))
+    (other / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="differs from the one the model was trained with"):
+        Predictor.load(other).predict(SENTENCES)
+
+
+def test_resume_equals_an_uninterrupted_run(
+    encoder_model: tuple[Path, Any], tmp_path: Path
+) -> None:
+    model, config = encoder_model  # 3 epochs at once
+    from dataclasses import replace
+
+    two = replace(config, train=replace(config.train, max_epochs=2))
+    train(two, tmp_path / "resumed", progress=False, device="cpu")
+    train(config, tmp_path / "resumed", resume=True, progress=False, device="cpu")
+    whole = read_artifact(model).model.state_dict()
+    resumed = read_artifact(tmp_path / "resumed").model.state_dict()
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)
