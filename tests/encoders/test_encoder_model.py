@@ -89,3 +89,22 @@ def test_resume_equals_an_uninterrupted_run(
     whole = read_artifact(model).model.state_dict()
     resumed = read_artifact(tmp_path / "resumed").model.state_dict()
     assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+
+
+def test_onnx_export_is_refused_naming_the_encoder(encoder_model: tuple[Path, Any]) -> None:
+    from tagger.export import export_onnx
+
+    model, _ = encoder_model
+    with pytest.raises(ValueError, match="ONNX export: this model reads a pretrained encoder"):
+        export_onnx(read_artifact(model))
+    with pytest.raises(ValueError, match="ONNX export: this model reads a pretrained encoder"):
+        Predictor.load(model, backend="onnx")
+
+
+def test_int8_and_explain_work_with_the_encoder(encoder_model: tuple[Path, Any]) -> None:
+    from tagger.explain.explanation import explain
+
+    model, _ = encoder_model
+    assert len(Predictor.load(model, int8=True).predict(SENTENCES)[0]) == 6
+    found = explain(Predictor.load(model), SENTENCES[0])
+    assert found.saliency is not None and found.saliency.shape[1] == 6
