@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -89,6 +89,17 @@ def stop(world: World) -> None:
         # torn down at interpreter exit ("terminate called without an active exception").
         gc.collect()
         dist.destroy_process_group()
+
+
+def rank_zero_first(world: World, work: Callable[[], object]) -> None:
+    """`work` on rank 0, then on the other ranks once it is done (a cache rank 0 fills
+    is then only read by the others), and every rank goes on together."""
+    if world.rank == 0:
+        work()
+    if world.distributed and dist.is_initialized():
+        dist.barrier()
+    if world.rank != 0:
+        work()
 
 
 def my_batches(batches: Sequence[T], world: World) -> list[T]:

@@ -102,8 +102,9 @@ def _fit(
         multiword = get_task(config.task).multiword_table(config, data_dir)
         trainer = new_trainer(config, train_examples[0], labels, where, world, multiword)
         state = TrainState()
-    if trainer.features is not None:  # each sentence's encoder features once, cached on disk
-        trainer.features(train_examples[0] + dev[0])
+    features = trainer.features
+    if features is not None:  # each sentence's encoder features once, cached on disk
+        distributed.rank_zero_first(world, lambda: features(train_examples[0] + dev[0]))
     state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress, resume))
     digest = weights_digest(trainer.model)
     if not distributed.same_everywhere(digest, world, where):
