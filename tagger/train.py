@@ -3,6 +3,7 @@ callbacks that write the model folder. Side effects live in tagger.callbacks."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from tagger.callbacks import (
 )
 from tagger.config import Config
 from tagger.distributed import World
+from tagger.encoders.features import feature_cache_dir
 from tagger.explain.training_plot import TrainingPlot, write_training_plot
 from tagger.io import weights_digest
 from tagger.outputs import MODEL, check_output
@@ -104,7 +106,14 @@ def _fit(
         state = TrainState()
     features = trainer.features
     if features is not None:  # each sentence's encoder features once, cached on disk
-        distributed.rank_zero_first(world, lambda: features(train_examples[0] + dev[0]))
+        sentences = train_examples[0] + dev[0]
+        if progress and world.rank == 0:
+            print(
+                f"encoder {config.model.encoder}: features of {len(sentences):,} sentences "
+                f"(computed once, cached in {feature_cache_dir()})",
+                file=sys.stderr,
+            )
+        distributed.rank_zero_first(world, lambda: features(sentences))
     state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress, resume))
     digest = weights_digest(trainer.model)
     if not distributed.same_everywhere(digest, world, where):
