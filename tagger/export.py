@@ -82,16 +82,17 @@ def _quiet_stderr() -> Iterator[None]:
 
 def export_onnx(artifact: Artifact, target: str | Path | None = None) -> bytes:
     """The ONNX graph of `artifact`'s network as bytes; also written to `target` if given."""
+    try:
+        import onnx
+    except ImportError:
+        raise ValueError("ONNX export needs the onnx package: pip install 'tagger[onnx]'") from None
+
     if artifact.config.model.encoder:
         raise ValueError(
             f"ONNX export: this model reads a pretrained encoder ({artifact.config.model.encoder})"
             ", whose subword pieces and windows are computed outside the network; export "
             "covers models without model.encoder (tag it with the torch backend, or --int8)"
         )
-    try:
-        import onnx
-    except ImportError:
-        raise ValueError("ONNX export needs the onnx package: pip install 'tagger[onnx]'") from None
 
     model = artifact.model
     training = model.training
