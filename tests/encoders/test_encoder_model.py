@@ -108,3 +108,24 @@ def test_int8_and_explain_work_with_the_encoder(encoder_model: tuple[Path, Any])
     assert len(Predictor.load(model, int8=True).predict(SENTENCES)[0]) == 6
     found = explain(Predictor.load(model), SENTENCES[0])
     assert found.saliency is not None and found.saliency.shape[1] == 6
+
+
+def test_cli_processes_and_spacy_tag_alike(encoder_model: tuple[Path, Any], tmp_path: Path) -> None:
+    import spacy
+    from typer.testing import CliRunner
+
+    from tagger.cli import app
+
+    model, _ = encoder_model
+    text = tmp_path / "in.txt"
+    text.write_text("The dog sees a cat.\nA big tree!\n" * 3, encoding="utf-8")
+    runner = CliRunner()
+    one = runner.invoke(app, ["tag", str(model), str(text), "--format", "text"])
+    two = runner.invoke(app, ["tag", str(model), str(text), "--format", "text", "--processes", "2"])
+    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    assert one.stdout == two.stdout and one.stdout.count("\n") == 6
+    pipeline = tmp_path / "pipeline"
+    assert runner.invoke(app, ["to-spacy", str(model), "-o", str(pipeline)]).exit_code == 0
+    doc = spacy.load(pipeline)("The dog sees a cat.")
+    expected = Predictor.load(model).predict([[t.text for t in doc]])[0]
+    assert [t.pos_ for t in doc] == expected
