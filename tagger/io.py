@@ -21,6 +21,7 @@ from tagger.artifact_checks import (
 from tagger.config import Config, config_from_dict, config_to_dict
 from tagger.data.batching import WordFeatures
 from tagger.data.vocab import Vocabs
+from tagger.encoders.bundle import bundled_folder
 from tagger.encoders.features import EncoderRecord
 from tagger.model.build import SequenceTagger, build_model
 from tagger.outputs import MODEL, replace_folder
@@ -44,6 +45,7 @@ class Artifact:
     # While training: the encoder's features through the trainer's cache (never saved;
     # a loaded model gets its encoder from meta.json's record when it first tags).
     features: WordFeatures | None = field(default=None, compare=False, repr=False)
+    bundled_encoder: Path | None = None  # the model folder's copy of its encoder, if any
 
     @property
     def encoder(self) -> EncoderRecord | None:
@@ -135,7 +137,9 @@ def read_artifact(path: str | Path) -> Artifact:
         ) from None
     model.eval()
     tokenizer = read_tokenizer(path / TOKENIZER_DIR) if (path / TOKENIZER_DIR).is_dir() else None
-    return Artifact(config=config, vocabs=vocabs, model=model, meta=meta, tokenizer=tokenizer)
+    artifact = Artifact(config=config, vocabs=vocabs, model=model, meta=meta, tokenizer=tokenizer)
+    artifact.bundled_encoder = bundled_folder(path) if encoder is not None else None
+    return artifact
 
 
 def _reason(err: Exception) -> str:

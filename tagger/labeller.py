@@ -33,7 +33,8 @@ def _features(artifact: Artifact, device: torch.device) -> WordFeatures | None:
     record = artifact.encoder
     if record is None or artifact.features is not None:
         return artifact.features
-    return as_trained(saved_encoder(record, device, f"the {artifact.config.task} model"))
+    where = f"the {artifact.config.task} model"
+    return as_trained(saved_encoder(record, device, where, artifact.bundled_encoder))
 
 
 class Labeller:

@@ -23,7 +23,9 @@ from tagger.callbacks import (
 )
 from tagger.config import Config
 from tagger.distributed import World
+from tagger.encoders.bundle import bundle_encoder
 from tagger.encoders.features import feature_cache_dir
+from tagger.encoders.load import resolve_encoder
 from tagger.explain.training_plot import TrainingPlot, write_training_plot
 from tagger.io import weights_digest
 from tagger.outputs import MODEL, check_output
@@ -42,6 +44,7 @@ def train(
     device: str = "auto",
     force: bool = False,
     inputs: Sequence[str | Path] = (),
+    bundle: bool = False,
 ) -> dict[str, Any]:
     """Train a model on config's corpus into `output`; with resume, continue its checkpoint.
 
@@ -49,7 +52,10 @@ def train(
     write is refused unless `force`; `inputs` (the config file) may not be inside it.
     Under torchrun every rank runs this; rank 0 alone writes `output`. Workers that
     torchrun restarted after a failure resume from the checkpoint when there is one.
+    `bundle` copies the model's pretrained encoder into it (OUTPUT/encoder).
     """
+    if bundle and not config.model.encoder:
+        raise ValueError("--bundle-encoder: the config names no model.encoder to bundle")
     output = check_output(output, [*inputs, *training_inputs(config, data_dir)], MODEL, force)
     world = distributed.from_environment()
     if config.train.threads > 0:
@@ -61,6 +67,8 @@ def train(
         distributed.stop(world)  # the trainer and its DDP wrapper are gone by now
     if world.main:
         write_training_plot(output)
+        if bundle:
+            bundle_encoder(output, resolve_encoder(config.model.encoder)[0])
     return {
         "epochs": state.epoch,
         "best_epoch": state.best_epoch,

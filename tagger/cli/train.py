@@ -29,6 +29,12 @@ def train_cli(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     device: Device = "auto",
     force: Force = False,
+    bundle: Annotated[
+        bool,
+        typer.Option(
+            "--bundle-encoder", help="Copy model.encoder's files into OUTPUT/encoder (no hub)."
+        ),
+    ] = False,
 ) -> None:
     """Train a model from a config file into OUTPUT."""
     from tagger.config import ConfigError, load_config
@@ -49,6 +55,7 @@ def train_cli(
             device=device,
             force=force,
             inputs=[config],
+            bundle=bundle,
         )
     except (ConfigError, CorpusError, OSError, ValueError) as err:
         fail(error_text(err))

@@ -79,14 +79,17 @@ def word_encoder(config: ModelConfig, device: torch.device | str = "cpu") -> Wor
     return WordEncoder(load_encoder(config.encoder, device), layers, config.encoder_pooling)
 
 
-def saved_encoder(record: EncoderRecord, device: torch.device | str, where: str) -> WordEncoder:
-    """The encoder a saved model was trained with, loaded again: a ValueError naming
-    `where` when it is missing, or its weights or tokenizer differ from the record's."""
+def saved_encoder(
+    record: EncoderRecord, device: torch.device | str, where: str, bundled: Path | None = None
+) -> WordEncoder:
+    """The encoder a saved model was trained with, loaded again (from the model folder's
+    `bundled` copy when there is one): a ValueError naming `where` when it is missing, or
+    its weights or tokenizer differ from the record's."""
     from tagger.encoders.load import load_encoder
     from tagger.encoders.words import WordEncoder
 
     try:
-        loaded = load_encoder(record.name, device)
+        loaded = load_encoder(str(bundled) if bundled else record.name, device)
     except ValueError as err:
         raise ValueError(f"{where}: the model's encoder cannot be loaded: {err}") from None
     for what in ("weights_sha256", "tokenizer_sha256"):

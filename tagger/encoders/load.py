@@ -143,6 +143,7 @@ def _max_pieces(config: Any, tokenizer: Any) -> int:
 
 def _load_model(folder: Path) -> Any:
     """The model of `folder` from safetensors only, every weight it uses present."""
+    from safetensors import SafetensorError
     from transformers import AutoModel
     from transformers.utils import logging
 
@@ -158,7 +159,7 @@ def _load_model(folder: Path) -> Any:
             output_hidden_states=True,
             output_loading_info=True,
         )
-    except (OSError, ValueError, KeyError, RuntimeError) as error:
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as error:
         reason = _first_line(error)
         if "mismatched_sizes" in reason:  # its report of which ones is silenced
             reason = "the weights' sizes differ from its config.json"

@@ -59,7 +59,7 @@ ARTIFACT_NAMES = frozenset(
 MODEL = FolderKind(
     "a tagger model folder",
     "tagger train",
-    ARTIFACT_NAMES | {"checkpoint", "train_log.jsonl", "training.png"},
+    ARTIFACT_NAMES | {"checkpoint", "train_log.jsonl", "training.png", "encoder"},
     ARTIFACT_NAMES,
     _is_model,
 )

@@ -129,3 +129,31 @@ def test_cli_processes_and_spacy_tag_alike(encoder_model: tuple[Path, Any], tmp_
     doc = spacy.load(pipeline)("The dog sees a cat.")
     expected = Predictor.load(model).predict([[t.text for t in doc]])[0]
     assert [t.pos_ for t in doc] == expected
+
+
+def test_a_bundled_encoder_serves_when_the_original_is_gone(
+    tiny_config: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from tagger.cli import app
+
+    monkeypatch.setenv("TAGGER_FEATURE_CACHE", str(tmp_path / "cache"))
+    bert = build_tiny_bert(tmp_path / "bert")
+    config = tiny_config(tmp_path, train={"max_epochs": 1}, encoder=str(bert), encoder_layers="-1")
+    model = tmp_path / "model"
+    train(config, model, progress=False, device="cpu", bundle=True)
+    assert (model / "encoder" / "model.safetensors").is_file()
+    expected = Predictor.load(model).predict(SENTENCES)
+    shutil.rmtree(bert)  # the original encoder is gone: the bundled copy serves
+    assert Predictor.load(model).predict(SENTENCES) == expected
+    (model / "encoder" / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(ValueError):
+        Predictor.load(model).predict(SENTENCES)
+
+    demo = ["train", "configs/demo.toml", "-o", str(tmp_path / "demo"), "--bundle-encoder"]
+    result = CliRunner().invoke(app, demo)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: --bundle-encoder: the config names no model.encoder to bundle"
+    )
