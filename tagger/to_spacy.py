@@ -10,6 +10,8 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from tagger.encoders.bundle import copy_encoder
+from tagger.encoders.load import resolve_encoder
 from tagger.io import read_artifact, read_tokenizer
 from tagger.languages import check_language
 from tagger.outputs import PIPELINE, check_output, replace_folder
@@ -91,8 +93,10 @@ def to_spacy(
     base: str | Path = "",
     serve: ServeOptions | None = None,
     force: bool = False,
+    bundle: bool = False,
 ) -> Language:
-    """Build the pipeline and save it; the folder loads with spacy.load, models included.
+    """Build the pipeline and save it; the folder loads with spacy.load, models included
+    (with `bundle`, their pretrained encoders' files too).
 
     `output` is checked before anything is built (tagger.outputs) and written atomically;
     it may be the `base` pipeline, which is then extended in place.
@@ -107,5 +111,26 @@ def to_spacy(
     inputs = [*models, "" if in_place else base, serve.tokenizer]
     check_output(output, inputs, PIPELINE, force)
     nlp = build_pipeline(models, lang, base, serve)
-    replace_folder(output, PIPELINE, nlp.to_disk)
+    encoders = _encoders(nlp) if bundle else {}
+    if bundle and not encoders:
+        raise ValueError("--bundle-encoder: no model of the pipeline has a pretrained encoder")
+
+    def build(temp: Path) -> None:
+        nlp.to_disk(temp)
+        for name, source in encoders.items():
+            copy_encoder(source, temp / name)
+
+    replace_folder(output, PIPELINE, build)
     return nlp
+
+
+def _encoders(nlp: Language) -> dict[str, Path]:
+    """The folder of each component's pretrained encoder (its model's bundled copy, else
+    where the encoder's name points), by component name."""
+    found = {}
+    for name, pipe in nlp.pipeline:
+        artifact = getattr(getattr(pipe, "predictor", None), "artifact", None)
+        if artifact is not None and artifact.config.model.encoder:
+            source = artifact.bundled_encoder or resolve_encoder(artifact.config.model.encoder)[0]
+            found[name] = source
+    return found

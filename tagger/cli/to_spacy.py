@@ -30,6 +30,12 @@ def to_spacy_cli(
         ),
     ] = "",
     force: Force = False,
+    bundle: Annotated[
+        bool,
+        typer.Option(
+            "--bundle-encoder", help="Copy the models' pretrained encoders into the pipeline."
+        ),
+    ] = False,
 ) -> None:
     """Write a spaCy pipeline (tokenizer, sentencizer, one component per model)."""
     from tagger.serving import ServeOptions
@@ -37,7 +43,7 @@ def to_spacy_cli(
 
     try:
         serve = ServeOptions(int8=int8, device=device, tokenizer=tokenizer)
-        nlp = to_spacy(models, output, lang, base, serve, force)
+        nlp = to_spacy(models, output, lang, base, serve, force, bundle)
     except (OSError, ValueError) as err:
         fail(error_text(err))
     typer.echo(json.dumps({"output": str(output), "pipeline": nlp.pipe_names}))

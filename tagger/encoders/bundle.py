@@ -18,17 +18,24 @@ ADDING = dataclasses.replace(MODEL, replaced=frozenset())  # a rewrite that keep
 def bundle_encoder(model: Path, source: Path) -> Path:
     """Copy the encoder files of folder `source` into `model`/encoder, atomically (the
     model folder is swapped whole, its other entries kept); returns that folder."""
+    encoder_files(source)  # refused before anything is written
+    replace_folder(model, ADDING, lambda temp: copy_encoder(source, temp))
+    return Path(model) / BUNDLED
+
+
+def encoder_files(source: Path) -> list[Path]:
+    """The files of encoder folder `source` a bundle holds (ValueError without weights)."""
     files = sorted(p for p in Path(source).iterdir() if p.is_file() and p.suffix in SUFFIXES)
     if not any(p.suffix == ".safetensors" for p in files):
         raise ValueError(f"--bundle-encoder: {source} holds no safetensors weights")
+    return files
 
-    def build(temp: Path) -> None:
-        (temp / BUNDLED).mkdir()
-        for path in files:
-            shutil.copyfile(path, temp / BUNDLED / path.name)
 
-    replace_folder(model, ADDING, build)
-    return Path(model) / BUNDLED
+def copy_encoder(source: Path, model: Path) -> None:
+    """Copy the encoder files of `source` into `model`/encoder (a folder being built)."""
+    (model / BUNDLED).mkdir()
+    for path in encoder_files(source):
+        shutil.copyfile(path, model / BUNDLED / path.name)
 
 
 def bundled_folder(model: Path) -> Path | None:

@@ -145,8 +145,19 @@ def test_a_bundled_encoder_serves_when_the_original_is_gone(
     train(config, model, progress=False, device="cpu", bundle=True)
     assert (model / "encoder" / "model.safetensors").is_file()
     expected = Predictor.load(model).predict(SENTENCES)
+    pipeline = tmp_path / "pipeline"
+    made = CliRunner().invoke(
+        app, ["to-spacy", str(model), "-o", str(pipeline), "--bundle-encoder"]
+    )
+    assert made.exit_code == 0, made.output
     shutil.rmtree(bert)  # the original encoder is gone: the bundled copy serves
     assert Predictor.load(model).predict(SENTENCES) == expected
+    import spacy
+
+    moved = shutil.move(model, tmp_path / "moved")  # the pipeline holds its own copy
+    doc = spacy.load(pipeline)(" ".join(SENTENCES[0]))
+    assert [t.pos_ for t in doc] == expected[0]
+    model = Path(moved)
     (model / "encoder" / "model.safetensors").write_bytes(b"not weights")
     with pytest.raises(ValueError):
         Predictor.load(model).predict(SENTENCES)
