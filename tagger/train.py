@@ -56,6 +56,11 @@ def train(
     """
     if bundle and not config.model.encoder:
         raise ValueError("--bundle-encoder: the config names no model.encoder to bundle")
+    if config.model.encoder and get_task(config.task).makes_tokens:
+        raise ValueError(
+            f"model.encoder: a {config.task} model labels characters, and an encoder reads "
+            "words; leave model.encoder empty"
+        )
     output = check_output(output, [*inputs, *training_inputs(config, data_dir)], MODEL, force)
     world = distributed.from_environment()
     if config.train.threads > 0:

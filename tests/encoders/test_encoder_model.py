@@ -168,3 +168,12 @@ def test_a_bundled_encoder_serves_when_the_original_is_gone(
     assert result.stderr.strip() == (
         "error: --bundle-encoder: the config names no model.encoder to bundle"
     )
+
+
+def test_a_tokenizer_with_an_encoder_is_refused_before_training(tmp_path: Path) -> None:
+    from tagger.config import load_config
+
+    config = load_config("configs/tokenize-ewt.toml", ["model.encoder=minilm"])
+    with pytest.raises(ValueError, match="model.encoder: a tokenize model labels characters"):
+        train(config, tmp_path / "tok", progress=False, device="cpu")
+    assert not (tmp_path / "tok").exists()
