@@ -19,10 +19,13 @@ DOCSTART = "-DOCSTART-"
 def read_columns(path: str | Path, word_column: int = 0, tag_column: int = -1) -> Dataset:
     """One sentence per blank-line block; `-DOCSTART-` lines end a sentence and are not tokens.
 
-    Column indices may be negative (counted from the end), as in Python.
+    Column indices may be negative (counted from the end), as in Python. A file with
+    `-DOCSTART-` lines gets a `document` column: each sentence's document number.
     """
     sentences: list[list[str]] = []
     tag_lists: list[list[str]] = []
+    documents: list[int] = []
+    document, docstarts = 0, 0
     words: list[str] = []
     tags: list[str] = []
     width = 0  # columns of the first token line, which every later token line must match
@@ -33,7 +36,11 @@ def read_columns(path: str | Path, word_column: int = 0, tag_column: int = -1) -
             if words:
                 sentences.append(words)
                 tag_lists.append(tags)
+                documents.append(document)
                 words, tags = [], []
+            if line:
+                docstarts += 1
+                document = docstarts
             continue
         columns = _SEPARATOR.split(line)
         if not width:
@@ -50,9 +57,10 @@ def read_columns(path: str | Path, word_column: int = 0, tag_column: int = -1) -
     if words:
         sentences.append(words)
         tag_lists.append(tags)
+        documents.append(document)
     if not sentences:
         raise CorpusError(path, None, "no sentences found")
-    return token_dataset(sentences, tag_lists)
+    return token_dataset(sentences, tag_lists, documents=documents if docstarts else None)
 
 
 def _check_layout(

@@ -12,8 +12,10 @@ def token_dataset(
     tokens: Sequence[Sequence[str]],
     tags: Sequence[Sequence[str]],
     label_names: Sequence[str] | None = None,
+    documents: Sequence[int] | None = None,
 ) -> Dataset:
-    """A Dataset with `tokens` (list of str) and `tags` (list of ClassLabel).
+    """A Dataset with `tokens` (list of str) and `tags` (list of ClassLabel), and where
+    `documents` are given, `document` (each sentence's document number).
 
     Label names default to the sorted set of tags seen.
     """
@@ -25,10 +27,16 @@ def token_dataset(
             "tags": HFSequence(ClassLabel(names=names)),
         }
     )
-    return Dataset.from_dict(
-        {"tokens": [list(s) for s in tokens], "tags": [[index[t] for t in s] for s in tags]},
-        features=features,
-    )
+    columns = {"tokens": [list(s) for s in tokens], "tags": [[index[t] for t in s] for s in tags]}
+    if documents is not None:
+        features["document"] = Value("int32")
+        columns["document"] = list(documents)
+    return Dataset.from_dict(columns, features=features)
+
+
+def documents_of(dataset: Dataset) -> list[int] | None:
+    """Each sentence's document number, where the corpus marks documents; else None."""
+    return list(dataset["document"]) if "document" in dataset.column_names else None
 
 
 def tag_names(dataset: Dataset) -> list[str]:

@@ -13,7 +13,7 @@ from helpers import error_of, write
 
 from tagger.data.columns import read_columns
 from tagger.data.conllu import read_conllu, read_conllu_text
-from tagger.data.dataset import as_lists, tag_names, token_dataset
+from tagger.data.dataset import as_lists, documents_of, tag_names, token_dataset
 from tagger.data.hf import load_hf_or_file
 
 
@@ -171,6 +171,15 @@ def test_columns_bad_utf8_and_no_sentences(tmp_path: Path) -> None:
     assert error_of(read_columns, bad).startswith(f"{bad}:2: expected UTF-8 text, got byte 0xe4")
     empty = write(tmp_path, "-DOCSTART- -X- O O\n\n", "empty.txt")
     assert error_of(read_columns, empty) == f"{empty}: no sentences found"
+
+
+def test_docstart_lines_number_the_documents(tmp_path: Path) -> None:
+    text = "-DOCSTART- O\n\nEU B-ORG\n\nbans O\n-DOCSTART- O\n\nPeter B-PER\n"
+    dataset = read_columns(write(tmp_path, text, "docs.txt"))
+    assert documents_of(dataset) == [1, 1, 2]
+    plain = read_columns(write(tmp_path, "EU B-ORG\n\nPeter B-PER\n", "plain.txt"))
+    assert documents_of(plain) is None
+    assert plain.column_names == ["tokens", "tags"]
 
 
 def test_parquet_with_string_tags_and_renamed_columns(tmp_path: Path) -> None:
