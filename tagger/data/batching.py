@@ -33,6 +33,8 @@ class Batch:
     char_features: torch.Tensor | None = None  # (batch, time, dim) precomputed character model
     encoder_features: torch.Tensor | None = None  # (batch, layers, time, dim) a pretrained
     # encoder's states of each word (float16 from a cache, or float32)
+    encoder_words: list[list[str]] | None = None  # the words, for an encoder the network runs
+    # itself (fine-tuned: tagger.encoders.tuned)
 
     @property
     def mask(self) -> torch.Tensor:
@@ -55,12 +57,15 @@ class BatchEncoder:
         vocabs: Vocabs,
         max_types: int = MAX_TYPES,
         features: WordFeatures | None = None,
+        words: bool = False,
     ) -> None:
         """`features`: a pretrained encoder's states of each sentence's words (an encoder,
-        or its cache), added to every batch as `encoder_features`."""
+        or its cache), added to every batch as `encoder_features`; `words`: the words
+        themselves go into every batch (`encoder_words`), for a fine-tuned encoder."""
         self.vocabs = vocabs
         self.max_types = max_types
         self.features = features
+        self.words = words
         self.generation = 0
         self._clear()
 
@@ -155,6 +160,7 @@ class BatchEncoder:
             types=types,
             generation=self.generation,
             encoder_features=padded(self.features(sentences), time) if self.features else None,
+            encoder_words=[list(s) for s in sentences] if self.words else None,
         )
 
 
