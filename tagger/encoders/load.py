@@ -124,11 +124,27 @@ def _load_tokenizer(folder: Path) -> Any:
     options = {"local_files_only": True, "trust_remote_code": False}
     tokenizer = AutoTokenizer.from_pretrained(folder, **options)
     require_fast(tokenizer, folder)
-    try:
-        tokenizer(["a"], is_split_into_words=True)
-    except (AssertionError, ValueError):  # RoBERTa-like: pre-split words need the space
-        tokenizer = AutoTokenizer.from_pretrained(folder, add_prefix_space=True, **options)
+    if _marks_word_starts(tokenizer):
+        return tokenizer
+    # Byte-level BPE (RoBERTa, GPT-2): without the prefix space pre-split words are read
+    # as one run-on word ("Thedog"). transformers 4 refuses them; 5 silently joins them.
+    tokenizer = AutoTokenizer.from_pretrained(folder, add_prefix_space=True, **options)
+    if not _marks_word_starts(tokenizer):
+        raise ValueError(
+            f"{folder}: the tokenizer ({type(tokenizer).__name__}) reads pre-split words "
+            "without the space between them, even with add_prefix_space; tagger needs one "
+            "that marks where each word starts"
+        )
     return tokenizer
+
+
+def _marks_word_starts(tokenizer: Any) -> bool:
+    """Whether pre-split words ["a", "a"] get the pieces of the text "a a"."""
+    try:
+        words = tokenizer(["a", "a"], is_split_into_words=True, add_special_tokens=False)
+    except (AssertionError, ValueError):  # transformers 4's RoBERTa and GPT-2 refuse them
+        return False
+    return words["input_ids"] == tokenizer("a a", add_special_tokens=False)["input_ids"]
 
 
 def _max_pieces(config: Any, tokenizer: Any) -> int:
