@@ -72,12 +72,16 @@ class ModelConfig:
     encoder_layers: str = "-4,-3,-2,-1"  # its hidden states mixed (softmax weights and a
     # scale, as ELMo's scalar mix): 0 = embeddings, -1 = last layer
     encoder_pooling: str = "mean"  # a word's vector from its pieces: "mean" | "first"
+    encoder_finetune: bool = False  # train the encoder with the tagger (at train.encoder_lr;
+    # meant for a GPU): no feature cache, and the model folder holds the tuned encoder
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     optimizer: str = "adam"  # "adam" | "sgd"
     lr: float = 2e-3  # learning rate
+    encoder_lr: float = 5e-5  # learning rate of a fine-tuned encoder (model.encoder_finetune);
+    # reduce-on-plateau scales it with lr
     momentum: float = 0.9  # SGD momentum; Adam's beta1
     beta2: float = 0.9  # Adam's beta2
     weight_decay: float = 0.0  # L2 penalty

@@ -66,8 +66,10 @@ RANGES: list[tuple[str, Any, str]] = [
     # model.encoder: a name or path, checked when loaded
     ("model.encoder_layers", _layers_ok, "distinct layer indices such as '-1' or '-4,-3,-2,-1'"),
     ("model.encoder_pooling", lambda v: v in ("mean", "first"), "'mean' or 'first'"),
+    # model.encoder_finetune: a bool (it needs model.encoder: _encoder_problem)
     ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),
     ("train.lr", lambda v: v > 0, "a positive learning rate"),
+    ("train.encoder_lr", lambda v: v > 0, "a positive learning rate"),
     ("train.momentum", lambda v: 0 <= v < 1, "a decay in [0, 1)"),
     ("train.beta2", lambda v: 0 <= v < 1, "a decay in [0, 1)"),
     ("train.weight_decay", lambda v: v >= 0, "0 (off) or a positive penalty"),
@@ -97,7 +99,14 @@ def range_problem(config: Config) -> str | None:
         value = getattr(getattr(config, section), name)
         if not ok(value):
             return f"{key}: expected {expected}, got {value!r}"
-    return _columns_problem(config.data)
+    return _columns_problem(config.data) or _encoder_problem(config)
+
+
+def _encoder_problem(config: Config) -> str | None:
+    """An encoder to fine-tune that the config does not name."""
+    if config.model.encoder_finetune and not config.model.encoder:
+        return "model.encoder_finetune: expected model.encoder to name the encoder to fine-tune"
+    return None
 
 
 def _columns_problem(data: DataConfig) -> str | None:
