@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -21,11 +21,16 @@ from tagger.artifact_checks import (
 from tagger.config import Config, config_from_dict, config_to_dict
 from tagger.data.batching import WordFeatures
 from tagger.data.vocab import Vocabs
-from tagger.encoders.bundle import bundled_folder
-from tagger.encoders.features import EncoderRecord
+from tagger.encoders.bundle import BUNDLED, bundled_folder
+from tagger.encoders.features import EncoderRecord, saved_encoder
+from tagger.encoders.tuned import PREFIX as TUNED_PREFIX
+from tagger.encoders.tuned import save_tuned
 from tagger.model.build import SequenceTagger, build_model
 from tagger.outputs import MODEL, replace_folder
 from tagger.tasks import get_task
+
+if TYPE_CHECKING:
+    from tagger.encoders.words import WordEncoder
 
 FORMAT_VERSION = 1
 ARTIFACT_FILES = ("config.json", "vocab.json", "model.safetensors", "meta.json")
@@ -75,9 +80,17 @@ def write_artifact(
 def _write_files(folder: Path, artifact: Artifact) -> None:
     """The artifact's files into an existing folder, its tokenizer in a folder inside."""
     meta = {"format_version": FORMAT_VERSION, **artifact.meta}
+    tuned = artifact.model.embedder.tuned
+    if tuned is not None:  # its weights once, in encoder/, their hash in meta.json
+        digest = save_tuned(tuned, folder / BUNDLED)
+        meta["encoder"] = {**meta["encoder"], "weights_sha256": digest, "finetuned": True}
     _write_json(folder / "config.json", config_to_dict(artifact.config))
     _write_json(folder / "vocab.json", artifact.vocabs.to_json())
-    state = {k: v.detach().cpu().contiguous() for k, v in artifact.model.state_dict().items()}
+    state = {
+        k: v.detach().cpu().contiguous()
+        for k, v in artifact.model.state_dict().items()
+        if not k.startswith(TUNED_PREFIX)
+    }
     save_file(state, str(folder / "model.safetensors"))
     _write_json(folder / "meta.json", meta)
     if artifact.tokenizer is not None:
@@ -122,13 +135,16 @@ def read_artifact(path: str | Path) -> Artifact:
     check_weights(path, config, vocabs, state)
     sentence_level = get_task(config.task).sentence_level
     encoder = None
+    record = None
     if config.model.encoder:
-        encoder = EncoderRecord.from_json(meta.get("encoder"), str(path / "meta.json")).shape
+        record = EncoderRecord.from_json(meta.get("encoder"), str(path / "meta.json"))
+        encoder = record.shape
+    tuned = tuned_encoder(path, config, record)
     try:
         model = build_model(
-            config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level, encoder
+            config.model, vocabs, state.get(PRETRAINED_KEY), sentence_level, encoder, tuned
         )
-        model.load_state_dict(state)
+        _load_weights(model, state, tuned is not None)
     except (RuntimeError, ValueError) as err:
         first = _reason(err)
         raise ValueError(
@@ -140,6 +156,37 @@ def read_artifact(path: str | Path) -> Artifact:
     artifact = Artifact(config=config, vocabs=vocabs, model=model, meta=meta, tokenizer=tokenizer)
     artifact.bundled_encoder = bundled_folder(path) if encoder is not None else None
     return artifact
+
+
+def tuned_encoder(path: Path, config: Config, record: EncoderRecord | None) -> WordEncoder | None:
+    """A fine-tuned model's encoder, from its folder's encoder/ (checked against meta.json's
+    hashes); None for any other model."""
+    if record is None or not (record.finetuned or config.model.encoder_finetune):
+        return None
+    if record.finetuned != config.model.encoder_finetune:
+        raise ValueError(
+            f"{path / 'meta.json'}: the encoder record says finetuned = {record.finetuned}, "
+            f"config.json's model.encoder_finetune = {config.model.encoder_finetune}"
+        )
+    folder = bundled_folder(path)
+    if folder is None:
+        raise ValueError(
+            f"{path / BUNDLED}: missing; a model that fine-tuned its encoder carries it there"
+        )
+    return saved_encoder(record, "cpu", str(path), folder)
+
+
+def _load_weights(model: SequenceTagger, state: dict[str, torch.Tensor], tuned: bool) -> None:
+    """The weights file into the model; a tuned encoder's weights are not in it."""
+    if not tuned:
+        model.load_state_dict(state)
+        return
+    found = model.load_state_dict(state, strict=False)
+    missing = [k for k in found.missing_keys if not k.startswith(TUNED_PREFIX)]
+    unexpected = found.unexpected_keys
+    if missing or unexpected:
+        first = (missing or unexpected)[0]
+        raise RuntimeError(f"{'missing' if missing else 'unexpected'} weight {first!r}")
 
 
 def _reason(err: Exception) -> str:

@@ -61,7 +61,9 @@ class Labeller:
         self.artifact = artifact
         self.batch_size = batch_size
         self.max_tokens = max_tokens
-        self.encoder = BatchEncoder(artifact.vocabs, features=_features(artifact, device))
+        tuned = artifact.model.embedder.tuned is not None  # runs on the words, in float32
+        features = None if tuned else _features(artifact, device)
+        self.encoder = BatchEncoder(artifact.vocabs, features=features, words=tuned)
         self.network = network(artifact, backend, int8, onnx_path, device)
 
     @property

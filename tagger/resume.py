@@ -32,7 +32,9 @@ def resume_trainer(
     # The model and data are the checkpoint's; the schedule may be extended (epochs, minutes).
     record = saved.encoder  # the checkpoint's encoder, checked against its hashes
     where = f"{output / CHECKPOINT}: encoder"
-    encoder = saved_encoder(record, device, where) if record is not None else None
+    encoder = None  # a fine-tuned one is in saved.model already (checkpoint/encoder)
+    if record is not None and not record.finetuned:
+        encoder = saved_encoder(record, device, where)
     trainer = Trainer(
         replace(saved.config, train=config.train),
         saved.vocabs,

@@ -52,7 +52,8 @@ def train(
     write is refused unless `force`; `inputs` (the config file) may not be inside it.
     Under torchrun every rank runs this; rank 0 alone writes `output`. Workers that
     torchrun restarted after a failure resume from the checkpoint when there is one.
-    `bundle` copies the model's pretrained encoder into it (OUTPUT/encoder).
+    `bundle` copies the model's pretrained encoder into it (OUTPUT/encoder); a model
+    that fine-tunes its encoder always holds the tuned one there.
     """
     if bundle and not config.model.encoder:
         raise ValueError("--bundle-encoder: the config names no model.encoder to bundle")
@@ -72,7 +73,7 @@ def train(
         distributed.stop(world)  # the trainer and its DDP wrapper are gone by now
     if world.main:
         write_training_plot(output)
-        if bundle:
+        if bundle and not config.model.encoder_finetune:  # a tuned one is in it already
             bundle_encoder(output, resolve_encoder(config.model.encoder)[0])
     return {
         "epochs": state.epoch,

@@ -32,11 +32,13 @@ from tagger.evaluate import evaluate_examples
 from tagger.io import Artifact, library_versions, read_tokenizer
 from tagger.memory import TRAINING_KERNEL_CACHE, limit_kernel_cache, release_freed_memory
 from tagger.model.build import SequenceTagger, build_model
+from tagger.optimizers import build_optimizer
 from tagger.predict import Predictor
 from tagger.tasks import get_task
 from tagger.training_data import build_vocabs
 
 if TYPE_CHECKING:
+    from tagger.encoders.tuned import TunedEncoder
     from tagger.encoders.words import WordEncoder
 
 TRAINING_TYPES = 10_000_000  # a corpus is finite: its encoder never clears its type table
@@ -66,8 +68,9 @@ class Trainer:
         tokenizer: Artifact | None = None,
         encoder: WordEncoder | None = None,
     ) -> None:
-        """`encoder`: the frozen pretrained encoder of config.model.encoder, whose features
-        every batch reads through an on-disk cache (computed once per sentence)."""
+        """`encoder`: the pretrained encoder of config.model.encoder. Frozen, every batch
+        reads its features through an on-disk cache (computed once per sentence); fine-tuned
+        (model.encoder_finetune), it is part of `model` and every batch carries the words."""
         limit_kernel_cache(TRAINING_KERNEL_CACHE)  # before the first kernel: flat memory
         self.config = config
         self.tokenizer = tokenizer  # carried into every artifact written
@@ -80,28 +83,14 @@ class Trainer:
         self.runner = distributed.wrap(self.model, self.world)  # forward + backward go here
         self.scaler = grad_scaler(self.device, self.precision)
         self.average = WeightAverage(self.model, t.average) if t.average > 0 else None
-        params = [p for p in model.parameters() if p.requires_grad]
-        if t.optimizer == "adam":
-            # One fused kernel over all parameters instead of ~10 ops per tensor.
-            self.optimizer: torch.optim.Optimizer = torch.optim.Adam(
-                params,
-                lr=t.lr,
-                betas=(t.momentum, t.beta2),
-                weight_decay=t.weight_decay,
-                fused=self.device.type in ("cpu", "cuda"),
-            )
-        elif t.optimizer == "sgd":
-            self.optimizer = torch.optim.SGD(
-                params, lr=t.lr, momentum=t.momentum, weight_decay=t.weight_decay
-            )
-        else:
-            raise ValueError(f"train.optimizer: expected 'adam' or 'sgd', got {t.optimizer!r}")
-        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            self.optimizer, mode="max", factor=t.lr_factor, patience=t.lr_patience, min_lr=t.min_lr
+        tuned = model.embedder.tuned  # a fine-tuned encoder: its own learning rate
+        self.optimizer, self.scheduler = build_optimizer(model, tuned, t, self.device)
+        self.encoder_record = _encoder_record(encoder, tuned)
+        frozen = encoder is not None and tuned is None
+        self.features = cached_features(encoder) if frozen else None
+        self.encoder = BatchEncoder(
+            vocabs, max_types=TRAINING_TYPES, features=self.features, words=tuned is not None
         )
-        self.encoder_record = EncoderRecord.of(encoder) if encoder is not None else None
-        self.features = cached_features(encoder) if encoder is not None else None
-        self.encoder = BatchEncoder(vocabs, max_types=TRAINING_TYPES, features=self.features)
         self.task = get_task(config.task)
         self.sentence_level = self.task.sentence_level
 
@@ -268,6 +257,16 @@ class Trainer:
         return state
 
 
+def _encoder_record(
+    encoder: WordEncoder | None, tuned: TunedEncoder | None
+) -> EncoderRecord | None:
+    """What meta.json records of the model's encoder: the frozen one, or the one it tunes
+    (whose weights' hash the artifact writer fills in)."""
+    if tuned is not None:
+        return EncoderRecord.of(tuned.words, finetuned=True)
+    return EncoderRecord.of(encoder) if encoder is not None else None
+
+
 def new_trainer(
     config: Config,
     train_tokens: list[list[str]],
@@ -284,5 +283,5 @@ def new_trainer(
     shape = EncoderRecord.of(encoder).shape if encoder is not None else None
     seed_everything(config.train.seed)
     sentence_level = get_task(config.task).sentence_level
-    model = build_model(config.model, vocabs, vectors, sentence_level, shape)
+    model = build_model(config.model, vocabs, vectors, sentence_level, shape, encoder)
     return Trainer(config, vocabs, model, device, world, tokenizer, encoder)

@@ -4,7 +4,7 @@ when a saved model loads, and cached on disk while training."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,11 @@ class EncoderRecord:
     layers: list[int]  # hidden-state indices, resolved (0 = embeddings)
     pooling: str
     dim: int
+    finetuned: bool = False  # trained with the tagger: the model folder's encoder/ holds
+    # it, and weights_sha256 is of those tuned weights (absent from older meta.json)
 
     @classmethod
-    def of(cls, encoder: WordEncoder) -> EncoderRecord:
+    def of(cls, encoder: WordEncoder, finetuned: bool = False) -> EncoderRecord:
         loaded = encoder.loaded
         return cls(
             name=loaded.name,
@@ -41,6 +43,7 @@ class EncoderRecord:
             layers=list(encoder.layers),
             pooling=encoder.pooling,
             dim=loaded.dim,
+            finetuned=finetuned,
         )
 
     @classmethod
@@ -52,6 +55,7 @@ class EncoderRecord:
             ok = ok and isinstance(record.dim, int) and record.dim > 0
             ok = ok and isinstance(record.layers, list) and len(record.layers) > 0
             ok = ok and all(isinstance(x, int) for x in record.layers)
+            ok = ok and isinstance(record.finetuned, bool)
         except TypeError:
             ok = False
         if not ok:
@@ -59,7 +63,10 @@ class EncoderRecord:
         return record
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        found = asdict(self)
+        if not self.finetuned:  # a frozen encoder's record is as it always was
+            del found["finetuned"]
+        return found
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -99,6 +106,7 @@ def saved_encoder(
                 f"with ({what.split('_')[0]} sha256 {getattr(loaded, what)[:12]}..., expected "
                 f"{getattr(record, what)[:12]}...)"
             )
+    loaded = replace(loaded, name=record.name)  # a bundled copy is still the named encoder
     return WordEncoder(loaded, tuple(record.layers), record.pooling)  # type: ignore[arg-type]
 
 

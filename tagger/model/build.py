@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
 from tagger.config import ModelConfig
 from tagger.data.batching import Batch
 from tagger.data.vocab import CASINGS, Vocabs
+from tagger.encoders.tuned import TunedEncoder
 from tagger.model.crf import CRF, allowed_transitions
 from tagger.model.dropout import Dropout
 from tagger.model.embeddings import CharCNN, CharLSTM, TokenEmbedder
@@ -15,6 +18,9 @@ from tagger.model.encoder import BiLSTMEncoder
 from tagger.model.heads import CRFHead, SoftmaxHead
 from tagger.model.pooling import SentenceHead
 from tagger.model.word_cnn import WordCNN, parse_widths
+
+if TYPE_CHECKING:
+    from tagger.encoders.words import WordEncoder
 
 
 class SequenceTagger(nn.Module):
@@ -74,12 +80,14 @@ def build_model(
     vectors: torch.Tensor | None = None,
     sentence_level: bool = False,
     encoder_shape: tuple[int, int] | None = None,
+    encoder: WordEncoder | None = None,
 ) -> SequenceTagger:
     """A model for these vocabularies; `vectors` is (len(vocabs.pretrained), dim) or None.
 
     The artifact reader passes the saved vectors, so every size comes from the data.
     A sentence-level model (task sentiment) gets a pooling SentenceHead. `encoder_shape`
-    is (layers, dim) of a pretrained encoder's features (config.encoder), else None.
+    is (layers, dim) of a pretrained encoder's features (config.encoder), else None;
+    with config.encoder_finetune, `encoder` (the loaded one) becomes part of the network.
     """
     if config.char not in ("lstm", "cnn", "none"):
         raise ValueError(f"model.char: expected 'lstm', 'cnn' or 'none', got {config.char!r}")
@@ -97,6 +105,11 @@ def build_model(
             f"model.init_words needs model.word_dim = {vectors.shape[1]} (the vectors' size), "
             f"got {config.word_dim}"
         )
+    tuned = None
+    if config.encoder_finetune:
+        if encoder is None:
+            raise ValueError("model.encoder_finetune: build_model needs the loaded encoder")
+        tuned = TunedEncoder(encoder)
     embedder = TokenEmbedder(
         n_words=len(vocabs.words),
         word_dim=config.word_dim,
@@ -106,6 +119,7 @@ def build_model(
         chars=chars,
         word_dropout=config.word_dropout,
         encoder_shape=encoder_shape,
+        tuned=tuned,
     )
     if config.init_words and vectors is not None and vocabs.pretrained is not None:
         _copy_vectors(embedder.words.weight, vocabs, vectors)

@@ -69,9 +69,11 @@ class TokenEmbedder(nn.Module):
         chars: nn.Module | None,
         word_dropout: float,
         encoder_shape: tuple[int, int] | None = None,
+        tuned: nn.Module | None = None,
     ) -> None:
         """`encoder_shape`: (layers, dim) of a pretrained encoder's features, mixed into one
-        (dim,) vector per token by a ScalarMix; None without an encoder."""
+        (dim,) vector per token by a ScalarMix; None without an encoder. `tuned`: a
+        fine-tuned encoder (tagger.encoders.tuned) computing them from the batch's words."""
         super().__init__()
         self.words = nn.Embedding(n_words, word_dim, padding_idx=0)
         nn.init.normal_(self.words.weight, std=0.1)
@@ -84,6 +86,7 @@ class TokenEmbedder(nn.Module):
         self.chars = chars
         self.word_dropout = word_dropout
         self.encoder_mix = ScalarMix(encoder_shape[0]) if encoder_shape is not None else None
+        self.tuned = tuned  # (sentences, time) -> (batch, layers, time, dim), with gradients
         self.out_dim = (
             word_dim
             + (pretrained.shape[1] if pretrained is not None else 0)
@@ -108,8 +111,19 @@ class TokenEmbedder(nn.Module):
             types = self.chars(batch.chars, batch.char_lengths)  # (n_types, char_out)
             parts.append(types[batch.char_index])  # (batch, time, char_out)
         if self.encoder_mix is not None:
-            if batch.encoder_features is None:
-                raise ValueError("this model needs its encoder's features in every batch")
-            features = batch.encoder_features.to(parts[0].dtype)  # (batch, layers, time, dim)
-            parts.append(self.encoder_mix(features))  # (batch, time, dim)
+            features = self.encoder_features(batch)  # (batch, layers, time, dim)
+            parts.append(self.encoder_mix(features.to(parts[0].dtype)))  # (batch, time, dim)
         return torch.cat(parts, dim=-1)
+
+    def encoder_features(self, batch: Batch) -> torch.Tensor:
+        """(batch, layers, time, dim): the tuned encoder's states of the batch's words, or
+        the precomputed features the batch carries."""
+        if self.tuned is not None:
+            if batch.encoder_words is None:
+                raise ValueError(
+                    "this model fine-tunes its encoder: it needs the words in every batch"
+                )
+            return self.tuned(batch.encoder_words, batch.words.shape[1])
+        if batch.encoder_features is None:
+            raise ValueError("this model needs its encoder's features in every batch")
+        return batch.encoder_features
