@@ -252,7 +252,21 @@ def test_int8_explain_and_processes_tag_a_tuned_model(
     text = tmp_path / "in.txt"
     text.write_text("The dog sees a cat.\nA big tree!\n" * 3, encoding="utf-8")
     runner = CliRunner()
-    one = runner.invoke(app, ["tag", str(model), str(text), "--format", "text"])
-    two = runner.invoke(app, ["tag", str(model), str(text), "--format", "text", "--processes", "2"])
-    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    command = ["tag", str(model), str(text), "--format", "text"]
+    one, two = (runner.invoke(app, command + more) for more in ([], ["--processes", "2"]))
+    assert (one.exit_code, two.exit_code) == (0, 0), one.output + two.output
     assert one.stdout == two.stdout and one.stdout.count("\n") == 6
+
+
+@pytest.mark.integration
+def test_two_ranks_fine_tune_one_model(tiny_bert: Path, tiny_config: Any, tmp_path: Path) -> None:
+    """DDP over the tagger with its encoder inside: no unused parameter (the pooler is
+    frozen), the ranks end with the same weights (train() checks), and it tags as scored."""
+    from test_distributed import torchrun, write_config
+
+    config = tuned_config(tiny_config, tmp_path, tiny_bert, patience=0)
+    summary = torchrun(write_config(config, tmp_path / "tuned.toml"), tmp_path / "ddp")
+    assert summary["world_size"] == 2 and summary["epochs"] == 2
+    _, _, dev, _ = load_examples(config, None)
+    score = evaluate_examples(Predictor.load(tmp_path / "ddp"), *dev).accuracy
+    assert score == pytest.approx(summary["dev_score"], abs=1e-9)
