@@ -66,7 +66,7 @@ def resolve_encoder(name_or_path: str) -> tuple[Path, str]:
 def _from_hub(name: str) -> tuple[Path, str]:
     """A hub name: its snapshot (downloaded if the network allows, else the cache)."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import HfHubHTTPError  # in .errors only from 0.24
 
     try:
         folder = Path(snapshot_download(name, allow_patterns=HUB_FILES))
@@ -177,7 +177,9 @@ def _load_model(folder: Path) -> Any:
         )
     except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as error:
         reason = _first_line(error)
-        if "mismatched_sizes" in reason:  # its report of which ones is silenced
+        # transformers 5 says "ignore_mismatched_sizes" (its report is silenced), 4 names
+        # one weight's "size mismatch" on a later line
+        if "mismatched_sizes" in reason or "size mismatch" in str(error):
             reason = "the weights' sizes differ from its config.json"
         raise ValueError(f"{folder}: not a loadable encoder ({reason})") from None
     finally:
