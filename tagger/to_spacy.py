@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from tagger.encoders.bundle import copy_encoder
 from tagger.encoders.load import resolve_encoder
-from tagger.io import read_artifact, read_tokenizer
+from tagger.io import Artifact, read_artifact, read_tokenizer
 from tagger.languages import check_language
 from tagger.outputs import PIPELINE, check_output, replace_folder
 from tagger.serving import ServeOptions
@@ -112,7 +112,7 @@ def to_spacy(
     check_output(output, inputs, PIPELINE, force)
     nlp = build_pipeline(models, lang, base, serve)
     encoders = _encoders(nlp) if bundle else {}
-    if bundle and not encoders:
+    if bundle and not any(artifact.config.model.encoder for artifact in _artifacts(nlp).values()):
         raise ValueError("--bundle-encoder: no model of the pipeline has a pretrained encoder")
 
     def build(temp: Path) -> None:
@@ -124,13 +124,23 @@ def to_spacy(
     return nlp
 
 
-def _encoders(nlp: Language) -> dict[str, Path]:
-    """The folder of each component's pretrained encoder (its model's bundled copy, else
-    where the encoder's name points), by component name."""
+def _artifacts(nlp: Language) -> dict[str, Artifact]:
+    """The model artifact of each of our components, by component name."""
     found = {}
     for name, pipe in nlp.pipeline:
         artifact = getattr(getattr(pipe, "predictor", None), "artifact", None)
-        if artifact is not None and artifact.config.model.encoder:
-            source = artifact.bundled_encoder or resolve_encoder(artifact.config.model.encoder)[0]
-            found[name] = source
+        if artifact is not None:
+            found[name] = artifact
+    return found
+
+
+def _encoders(nlp: Language) -> dict[str, Path]:
+    """The folder of each component's frozen pretrained encoder (its model's bundled copy,
+    else where the encoder's name points), by component name. A fine-tuned encoder is
+    not listed: the component's own `to_disk` writes it."""
+    found = {}
+    for name, artifact in _artifacts(nlp).items():
+        model = artifact.config.model
+        if model.encoder and not model.encoder_finetune:
+            found[name] = artifact.bundled_encoder or resolve_encoder(model.encoder)[0]
     return found

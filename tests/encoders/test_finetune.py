@@ -219,8 +219,9 @@ def test_the_weight_average_copies_the_encoder_it_runs(
     assert tuned.model is not trainer.model.embedder.tuned.model
 
 
+@pytest.mark.parametrize("bundle", [[], ["--bundle-encoder"]])
 def test_spacy_pipeline_tags_as_the_model(
-    tuned_model: tuple[Path, Any, dict[str, Any]], tmp_path: Path
+    tuned_model: tuple[Path, Any, dict[str, Any]], tmp_path: Path, bundle: list[str]
 ) -> None:
     import spacy
     from typer.testing import CliRunner
@@ -229,7 +230,7 @@ def test_spacy_pipeline_tags_as_the_model(
 
     model = Path(shutil.copytree(tuned_model[0], tmp_path / "model"))
     pipeline = tmp_path / "pipeline"
-    made = CliRunner().invoke(app, ["to-spacy", str(model), "-o", str(pipeline)])
+    made = CliRunner().invoke(app, ["to-spacy", str(model), "-o", str(pipeline), *bundle])
     assert made.exit_code == 0, made.output
     shutil.move(model, tmp_path / "moved")  # the pipeline holds the tuned encoder itself
     doc = spacy.load(pipeline)("The dog sees a cat.")
