@@ -74,6 +74,8 @@ class ModelConfig:
     encoder_pooling: str = "mean"  # a word's vector from its pieces: "mean" | "first"
     encoder_finetune: bool = False  # train the encoder with the tagger (at train.encoder_lr;
     # meant for a GPU): no feature cache, and the model folder holds the tuned encoder
+    encoder_context: int = 0  # words of the neighbouring sentences of the same document the
+    # encoder reads on each side of a sentence (FLERT document context; 0 = none)
 
 
 @dataclass(frozen=True)

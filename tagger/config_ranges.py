@@ -67,6 +67,7 @@ RANGES: list[tuple[str, Any, str]] = [
     ("model.encoder_layers", _layers_ok, "distinct layer indices such as '-1' or '-4,-3,-2,-1'"),
     ("model.encoder_pooling", lambda v: v in ("mean", "first"), "'mean' or 'first'"),
     # model.encoder_finetune: a bool (it needs model.encoder: _encoder_problem)
+    ("model.encoder_context", lambda v: 0 <= v <= 512, "0 (none) to 512 words"),
     ("train.optimizer", lambda v: v in ("adam", "sgd"), "'adam' or 'sgd'"),
     ("train.lr", lambda v: v > 0, "a positive learning rate"),
     ("train.encoder_lr", lambda v: v > 0, "a positive learning rate"),
@@ -106,6 +107,8 @@ def _encoder_problem(config: Config) -> str | None:
     """An encoder to fine-tune that the config does not name."""
     if config.model.encoder_finetune and not config.model.encoder:
         return "model.encoder_finetune: expected model.encoder to name the encoder to fine-tune"
+    if config.model.encoder_context and not config.model.encoder:
+        return "model.encoder_context: expected model.encoder to name the encoder that reads it"
     return None
 
 

@@ -36,11 +36,14 @@ def scored(predictor: Any, dataset: Dataset, scheme: str = "") -> Scored:
     return task.score(gold, predicted, tokens, predictor.labels), gold, predicted, tokens
 
 
-def evaluate_examples(predictor: Any, tokens: list[list[str]], gold: list) -> Evaluation:
+def evaluate_examples(
+    predictor: Any, tokens: list[list[str]], gold: list, documents: list[int] | None = None
+) -> Evaluation:
     """The evaluation of examples already in the form the task scores (NER gold in IOB2),
-    as training scores dev: nothing to read or check."""
+    as training scores dev: nothing to read or check. `documents`: each sentence's
+    document id, for a model whose encoder reads document context."""
     task = predictor.task
-    predicted = task.dev_predictions(predictor, tokens)
+    predicted = task.dev_predictions(predictor, tokens, documents)
     return task.score(gold, predicted, tokens, predictor.labels)
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import torch
 
 from tagger.backends import network
-from tagger.data.batching import Batch, BatchEncoder, WordFeatures, length_batches
+from tagger.data.batching import Batch, BatchEncoder, Context, WordFeatures, length_batches
 from tagger.devices import to_device
+from tagger.encoders.context import sentence_contexts
 from tagger.encoders.features import as_trained, saved_encoder
 from tagger.io import Artifact
 from tagger.memory import limit_kernel_cache
@@ -85,10 +86,15 @@ class Labeller:
             return to_device(self.encoder.encode(sentences), self.device)
 
     def batches(
-        self, sentences: Sequence[Sequence[str]], scores: bool
+        self,
+        sentences: Sequence[Sequence[str]],
+        scores: bool,
+        documents: Sequence[int] | None = None,
     ) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor | None]]:
         """Per batch of similar length: sentence indices, best label ids and, if asked,
         probabilities. Empty sentences are skipped; the caller fills their results.
+        With `model.encoder_context`, the encoder reads each sentence with its neighbours
+        in `sentences` of the same document (`documents`: each one's id; None: one).
 
         Batches are encoded and prepared here, in order; the network and decoding may
         run on worker threads (Network.batch_workers), and results come back in order.
@@ -98,12 +104,15 @@ class Labeller:
         nonempty = [i for i, s in enumerate(sentences) if len(s) > 0]
         lengths = [len(sentences[i]) for i in nonempty]
         network, device = self.network, self.device
+        contexts = self.contexts(sentences, documents)
 
         @torch.inference_mode()  # per step of the generator, as the encoder's tables need
         def prepared() -> Iterator[tuple[list[int], Batch]]:
             for group in length_batches(lengths, self.batch_size, max_tokens=self.max_tokens):
                 indices = [nonempty[k] for k in group]
-                batch = to_device(self.encoder.encode([sentences[i] for i in indices]), device)
+                chosen = [contexts[i] for i in indices] if contexts is not None else None
+                batch = self.encoder.encode([sentences[i] for i in indices], contexts=chosen)
+                batch = to_device(batch, device)
                 network.prepare(batch)
                 yield indices, batch
 
@@ -117,11 +126,26 @@ class Labeller:
 
         yield from threaded_map(scored, prepared(), network.batch_workers)
 
-    def label_ids(self, sentences: Sequence[Sequence[str]], scores: bool = False) -> list[Labelled]:
+    def contexts(
+        self, sentences: Sequence[Sequence[str]], documents: Sequence[int] | None
+    ) -> list[Context] | None:
+        """Each sentence's document context for the encoder; None where the model reads
+        sentences alone (`model.encoder_context` 0, or no encoder)."""
+        model = self.artifact.config.model
+        if not (model.encoder and model.encoder_context):
+            return None
+        return sentence_contexts(sentences, documents, model.encoder_context)
+
+    def label_ids(
+        self,
+        sentences: Sequence[Sequence[str]],
+        scores: bool = False,
+        documents: Sequence[int] | None = None,
+    ) -> list[Labelled]:
         """Token models: label ids of every token (and the probability of each), in input
-        order; an empty sentence gives [] (and [] or None)."""
+        order; an empty sentence gives [] (and [] or None). `documents`: see `batches`."""
         results: list[Labelled] = [([], [] if scores else None) for _ in sentences]
-        for indices, best, probs in self.batches(sentences, scores):
+        for indices, best, probs in self.batches(sentences, scores, documents):
             chosen = None
             if probs is not None:
                 chosen = probs.gather(2, best.unsqueeze(-1)).squeeze(-1).tolist()  # (batch, time)

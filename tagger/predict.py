@@ -123,36 +123,50 @@ class Predictor:
         return self.artifact.config
 
     def predict(
-        self, sentences: Sequence[Sequence[str]], scheme: str | None = None
+        self,
+        sentences: Sequence[Sequence[str]],
+        scheme: str | None = None,
+        documents: Sequence[int] | None = None,
     ) -> list[list[str]]:
         """One label per token, for every sentence, in the input order. Changes nothing.
 
-        NER tags come in `scheme` (default: the predictor's output scheme, IOB2).
+        NER tags come in `scheme` (default: the predictor's output scheme, IOB2). A model
+        whose encoder reads document context (`model.encoder_context`) reads the sentences
+        as consecutive ones, of the documents `documents` numbers (None: one document).
         """
         if self.task.sentence_level:
             raise ValueError("predict needs a token model; use classify for a sentence model")
-        return [tags for tags, _ in self._predict(sentences, scheme, scores=False)]
+        return [tags for tags, _ in self._predict(sentences, scheme, False, documents)]
 
     def predict_labels(
-        self, sentences: Sequence[Sequence[str]], scores: bool = False
+        self,
+        sentences: Sequence[Sequence[str]],
+        scores: bool = False,
+        documents: Sequence[int] | None = None,
     ) -> list[tuple[list[str], list[float] | None]]:
         """Labels of every token and, with `scores`, their probabilities (else None)."""
-        return self._predict(sentences, None, scores=scores)
+        return self._predict(sentences, None, scores, documents)
 
     def predict_scored(
-        self, sentences: Sequence[Sequence[str]], scheme: str | None = None
+        self,
+        sentences: Sequence[Sequence[str]],
+        scheme: str | None = None,
+        documents: Sequence[int] | None = None,
     ) -> list[tuple[list[str], list[float]]]:
         """Labels and the model's probability of each (CRF marginals or softmax)."""
-        return [
-            (tags, probs or []) for tags, probs in self._predict(sentences, scheme, scores=True)
-        ]
+        found = self._predict(sentences, scheme, True, documents)
+        return [(tags, probs or []) for tags, probs in found]
 
     def _predict(
-        self, sentences: Sequence[Sequence[str]], scheme: str | None, scores: bool
+        self,
+        sentences: Sequence[Sequence[str]],
+        scheme: str | None,
+        scores: bool,
+        documents: Sequence[int] | None = None,
     ) -> list[tuple[list[str], list[float] | None]]:
         return [
             (self.label_names(ids, scheme), probs)
-            for ids, probs in self.predict_ids(sentences, scores=scores)
+            for ids, probs in self.predict_ids(sentences, scores, documents)
         ]
 
     def label_names(self, ids: Sequence[int], scheme: str | None = None) -> list[str]:
@@ -161,10 +175,13 @@ class Predictor:
         return self.task.label_names(tags, self.config.model.scheme, scheme or self.scheme)
 
     def predict_ids(
-        self, sentences: Sequence[Sequence[str]], scores: bool = False
+        self,
+        sentences: Sequence[Sequence[str]],
+        scores: bool = False,
+        documents: Sequence[int] | None = None,
     ) -> list[Labelled]:
         """Label ids of every token (and their probabilities); empty sentences give []."""
-        return self.labeller.label_ids(sentences, scores)
+        return self.labeller.label_ids(sentences, scores, documents)
 
     def classify(self, sentences: Sequence[Sequence[str]]) -> list[tuple[str, dict[str, float]]]:
         """Sentence models: the label of every sentence and the probability of each class.
@@ -190,12 +207,16 @@ class Predictor:
         self, texts: Iterable[str], chunk: int = 1024, scores: bool = False
     ) -> Iterator[TaggedSentence]:
         """Tokenize raw texts into sentences (the trained tokenizer, else spaCy's rules in
-        the model's language) and tag them lazily; a tokenize model's tags are `_`."""
+        the model's language) and tag them lazily; a tokenize model's tags are `_`. For
+        document context (`model.encoder_context`), consecutive texts are paragraphs of
+        one document, and a blank text ends it (within a `chunk` of texts)."""
         it = iter(texts)
         while block := list(islice(it, chunk)):
-            found = [s for per_text in self._sentences(block) for s in per_text]
+            per_text = list(self._sentences(block))
+            found = [s for sentences in per_text for s in sentences]
             words = [sentence_words(s) for s in found]
-            results = self.task.label_words(self, words, scores)
+            documents = list(paragraph_documents(block, [len(s) for s in per_text]))
+            results = self.task.label_words(self, words, scores, documents)
             for sentence, tokens, (tags, probs) in zip(found, words, results, strict=True):
                 layout = sentence if isinstance(sentence, Sentence) else None
                 text = layout.text if layout else None
@@ -239,3 +260,12 @@ class Predictor:
             artifact, lang = self.tokenizer_artifact, self.config.data.lang
             self._tokenizer = make_tokenizer(artifact, lang, self.device)
         return self._tokenizer.sentences(texts)
+
+
+def paragraph_documents(texts: list[str], counts: list[int]) -> Iterator[int]:
+    """The document number of each of the texts' sentences (`counts` per text): a blank
+    text starts a new document."""
+    document = 0
+    for text, count in zip(texts, counts, strict=True):
+        document += not text.strip()
+        yield from [document] * count

@@ -24,6 +24,7 @@ from tagger.callbacks import (
 from tagger.config import Config
 from tagger.distributed import World
 from tagger.encoders.bundle import bundle_encoder
+from tagger.encoders.context import sentence_contexts
 from tagger.encoders.features import feature_cache_dir
 from tagger.encoders.load import resolve_encoder
 from tagger.explain.training_plot import TrainingPlot, write_training_plot
@@ -32,7 +33,7 @@ from tagger.outputs import MODEL, check_output
 from tagger.resume import resume_trainer
 from tagger.tasks import get_task
 from tagger.trainer import Trainer, new_trainer, seed_everything
-from tagger.training_data import load_examples
+from tagger.training_data import load_documents, load_examples
 
 
 def train(
@@ -61,6 +62,11 @@ def train(
         raise ValueError(
             f"model.encoder: a {config.task} model labels characters, and an encoder reads "
             "words; leave model.encoder empty"
+        )
+    if config.model.encoder_context and get_task(config.task).sentence_level:
+        raise ValueError(
+            f"model.encoder_context: a {config.task} model classifies each sentence alone; "
+            "set it to 0"
         )
     output = check_output(output, [*inputs, *training_inputs(config, data_dir)], MODEL, force)
     world = distributed.from_environment()
@@ -118,16 +124,22 @@ def _fit(
         multiword = get_task(config.task).multiword_table(config, data_dir)
         trainer = new_trainer(config, train_examples[0], labels, where, world, multiword)
         state = TrainState()
+    size = config.model.encoder_context
+    if size:  # the encoder reads each sentence with its neighbours in the document
+        trainer.use_documents(train_examples[0], load_documents(config, data_dir))
     features = trainer.features
     if features is not None:  # each sentence's encoder features once, cached on disk
         sentences = train_examples[0] + dev[0]
+        contexts = None
+        if trainer.contexts is not None:
+            contexts = trainer.contexts + sentence_contexts(dev[0], trainer.dev_documents, size)
         if progress and world.rank == 0:
             print(
                 f"encoder {config.model.encoder}: features of {len(sentences):,} sentences "
                 f"(computed once, cached in {feature_cache_dir()})",
                 file=sys.stderr,
             )
-        distributed.rank_zero_first(world, lambda: features(sentences))
+        distributed.rank_zero_first(world, lambda: features(sentences, contexts))
     state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress, resume))
     digest = weights_digest(trainer.model)
     if not distributed.same_everywhere(digest, world, where):

@@ -22,11 +22,12 @@ from tagger.callbacks import (
     TrainState,
 )
 from tagger.config import Config
-from tagger.data.batching import Batch, BatchEncoder, length_batches
+from tagger.data.batching import Batch, BatchEncoder, Context, length_batches
 from tagger.data.vocab import Vocabs
 from tagger.devices import autocast, grad_scaler, to_device, training_precision
 from tagger.distributed import World
 from tagger.divergence import DIVERGED_HINT, FirstBadStep, TrainingDiverged
+from tagger.encoders.context import sentence_contexts
 from tagger.encoders.features import EncoderRecord, cached_features, word_encoder
 from tagger.evaluate import evaluate_examples
 from tagger.io import Artifact, library_versions, read_tokenizer
@@ -93,6 +94,17 @@ class Trainer:
         )
         self.task = get_task(config.task)
         self.sentence_level = self.task.sentence_level
+        self.contexts: list[Context] | None = None  # of each train sentence: use_documents
+        self.dev_documents: list[int] | None = None
+
+    def use_documents(
+        self, train: list[list[str]], documents: tuple[list[int] | None, ...]
+    ) -> None:
+        """The encoder reads each sentence with `model.encoder_context` words of its
+        neighbours in the same document (`documents`: train's and dev's ids, or None)."""
+        size = self.config.model.encoder_context
+        self.contexts = sentence_contexts(train, documents[0], size) if size else None
+        self.dev_documents = documents[1]
 
     def artifact(self, state: TrainState, report: EpochReport | None = None) -> Artifact:
         """The model as scored and saved: with train.average, a copy holding the average."""
@@ -124,7 +136,7 @@ class Trainer:
         predictor = Predictor(
             self.artifact(state), batch_size=self.config.train.eval_batch_size, device=self.device
         )
-        return self.task.main_score(evaluate_examples(predictor, *dev))
+        return self.task.main_score(evaluate_examples(predictor, *dev, self.dev_documents))
 
     def run_epoch(
         self,
@@ -151,6 +163,7 @@ class Trainer:
                 [train[0][i] for i in indices],
                 tags=None if self.sentence_level else targets,
                 labels=targets if self.sentence_level else None,
+                contexts=[self.contexts[i] for i in indices] if self.contexts else None,
             )
             n = int(batch.lengths.sum())
             loss, norm = self.step(to_device(batch, self.device))

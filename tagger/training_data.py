@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from tagger.config import Config
-from tagger.data.dataset import as_examples, target_names
+from tagger.data.dataset import as_examples, documents_of, target_names
 from tagger.data.vectors import load_vector_table
 from tagger.data.vocab import PAD, UNK, Vocab, Vocabs, normalize
 from tagger.tasks import get_task
@@ -76,3 +76,13 @@ def load_examples(
     dev_set = task.load_split(config.data, "dev", data_dir)
     names = (target_names(train_set), target_names(dev_set))
     return task.prepare(config, (train_tokens, train_targets), as_examples(dev_set), names)
+
+
+def load_documents(config: Config, data_dir: Path | None) -> tuple[list[int] | None, ...]:
+    """Each train and dev sentence's document number where the corpus marks documents
+    (CoNLL `-DOCSTART-`), else None: what `model.encoder_context` stays within."""
+    task = get_task(config.task)
+    train = documents_of(task.load_split(config.data, "train", data_dir))
+    if train is not None and config.data.max_train_sentences > 0:
+        train = train[: config.data.max_train_sentences]
+    return train, documents_of(task.load_split(config.data, "dev", data_dir))

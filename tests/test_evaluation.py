@@ -118,14 +118,18 @@ def test_evaluate_examples_scores_what_the_task_predicts_for_dev() -> None:
     """The trainer's dev score: the task's dev predictions (NER asks for IOB2) scored."""
     asked = []
 
-    def predict(tokens: list[list[str]], scheme: str = "") -> list[list[str]]:
-        asked.append(scheme)
+    def predict(
+        tokens: list[list[str]], scheme: str = "", documents: list[int] | None = None
+    ) -> list[list[str]]:
+        asked.append((scheme, documents))
         return NER[1]
 
     predictor = SimpleNamespace(task=get_task("ner"), labels=["O"], predict=predict)
     tokens = [["w"] * len(s) for s in NER[0]]
     assert evaluate_examples(predictor, tokens, NER[0]) == entity_scores(*NER)
-    assert asked == ["iob2"]
+    documents = list(range(len(tokens)))
+    assert evaluate_examples(predictor, tokens, NER[0], documents) == entity_scores(*NER)
+    assert asked == [("iob2", None), ("iob2", documents)]
 
 
 REPORTS = {

@@ -241,7 +241,7 @@ def test_whitespace_tokens_get_space_and_are_not_fed_to_the_model(
     predictor = nlp.get_pipe("bilstm_tagger").predictor
     seen: list[list[list[str]]] = []
     real = predictor.predict
-    monkeypatch.setattr(predictor, "predict", lambda s: seen.append(s) or real(s))
+    monkeypatch.setattr(predictor, "predict", lambda s, **kw: seen.append(s) or real(s, **kw))
     words = ["The", " ", "dog", "sees", "\n", "a", "cat", "\t\t"]
     doc = nlp(Doc(nlp.vocab, words=words, spaces=[False] * len(words)))
     typed = nlp("The  dog sees a cat.")  # the tokenizer makes the second space a token

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
@@ -35,6 +36,8 @@ class Batch:
     # encoder's states of each word (float16 from a cache, or float32)
     encoder_words: list[list[str]] | None = None  # the words, for an encoder the network runs
     # itself (fine-tuned: tagger.encoders.tuned)
+    encoder_contexts: list[Context] | None = None  # with encoder_words: each sentence's
+    # document context (tagger.encoders.context), None without
 
     @property
     def mask(self) -> torch.Tensor:
@@ -126,7 +129,9 @@ class BatchEncoder:
         sentences: Sequence[Sequence[str]],
         tags: Sequence[Sequence[str]] | None = None,
         labels: Sequence[str] | None = None,
+        contexts: Sequence[Context] | None = None,
     ) -> Batch:
+        """`contexts`: each sentence's document context for the encoder (None: none)."""
         lengths = torch.tensor([len(s) for s in sentences], dtype=torch.long)
         n, time = len(sentences), max(int(lengths.max()) if len(sentences) else 0, 1)
         mask = torch.arange(time)[None, :] < lengths[:, None]  # (batch, time)
@@ -159,13 +164,24 @@ class BatchEncoder:
             ),
             types=types,
             generation=self.generation,
-            encoder_features=padded(self.features(sentences), time) if self.features else None,
+            encoder_features=(
+                padded(self.features(sentences, contexts), time) if self.features else None
+            ),
             encoder_words=[list(s) for s in sentences] if self.words else None,
+            encoder_contexts=list(contexts) if self.words and contexts is not None else None,
         )
 
 
-# sentences -> one (layers, n_words, dim) tensor each (tagger.encoders)
-WordFeatures = Callable[[Sequence[Sequence[str]]], list[torch.Tensor]]
+Context = tuple[Sequence[str], Sequence[str]]  # (words before, words after) a sentence
+
+
+class WordFeatures(Protocol):
+    """Sentences (and their document contexts) -> one (layers, n_words, dim) tensor each:
+    a pretrained encoder's features (tagger.encoders)."""
+
+    def __call__(
+        self, sentences: Sequence[Sequence[str]], contexts: Sequence[Context] | None = None
+    ) -> list[torch.Tensor]: ...
 
 
 def padded(features: list[torch.Tensor], time: int) -> torch.Tensor:

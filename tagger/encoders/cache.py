@@ -172,7 +172,8 @@ class FeatureCache:
         """Each sentence's features, (n_layers, n_words, dim) float16, in input order."""
         if contexts is not None and len(contexts) != len(sentences):
             raise ValueError(f"{len(sentences)} sentences but {len(contexts)} contexts")
-        context = list(contexts) if contexts is not None else [None] * len(sentences)
+        # a sentence with no context words is keyed as one read alone: the same features
+        context = [c if c and any(c) else None for c in contexts or [None] * len(sentences)]
         keys = [text_key(self.encoder_key, s, c) for s, c in zip(sentences, context, strict=True)]
         self._refresh()
         first: dict[str, int] = {}  # each missing key -> its first sentence

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from tagger.encoders.words import Context
+from tagger.data.batching import Context
 
 MAX_CONTEXT = 512  # words on each side; more than any encoder window holds
 

@@ -9,10 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import torch
+    from torch import Tensor
 
     from tagger.config import ModelConfig
-    from tagger.data.batching import WordFeatures
+    from tagger.data.batching import Context, WordFeatures
+
+    Contexts = Sequence[Context] | None
     from tagger.encoders.words import WordEncoder
 
 CACHE_DIR_ENV = "TAGGER_FEATURE_CACHE"  # where training keeps a frozen encoder's features
@@ -113,7 +118,11 @@ def saved_encoder(
 def as_trained(encoder: WordEncoder) -> WordFeatures:
     """The encoder's features rounded to float16, as training read them from its cache:
     a model tags from exactly the inputs it was trained and scored on."""
-    return lambda sentences: [found.half() for found in encoder.encode(sentences)]
+
+    def features(sentences: Sequence[Sequence[str]], contexts: Contexts = None) -> list[Tensor]:
+        return [found.half() for found in encoder.encode(sentences, contexts)]
+
+    return features
 
 
 def feature_cache_dir() -> Path:
@@ -127,4 +136,8 @@ def cached_features(encoder: WordEncoder) -> WordFeatures:
     from tagger.encoders.cache import FeatureCache
 
     cache = FeatureCache(feature_cache_dir(), encoder)
-    return lambda sentences: cache.features(sentences)
+
+    def features(sentences: Sequence[Sequence[str]], contexts: Contexts = None) -> list[Tensor]:
+        return cache.features(sentences, contexts)
+
+    return features

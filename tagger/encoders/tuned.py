@@ -13,7 +13,7 @@ from torch import nn
 
 from tagger.encoders.bundle import encoder_files
 from tagger.encoders.load import sha256_files, weight_files
-from tagger.encoders.words import WordEncoder
+from tagger.encoders.words import Context, WordEncoder
 
 PREFIX = "embedder.tuned."  # the tagger's state_dict keys of a tuned encoder
 WRITTEN = ("config.json",)  # written by save_pretrained, not copied from the source
@@ -38,14 +38,20 @@ class TunedEncoder(nn.Module):
         """(layers, dim) of the states each word gets."""
         return len(self.words.layers), self.words.loaded.dim
 
-    def forward(self, sentences: Sequence[Sequence[str]], time: int) -> torch.Tensor:
-        """(batch, layers, time, dim): each word's pooled states, zeros past its sentence."""
+    def forward(
+        self,
+        sentences: Sequence[Sequence[str]],
+        time: int,
+        contexts: Sequence[Context] | None = None,
+    ) -> torch.Tensor:
+        """(batch, layers, time, dim): each word's pooled states, zeros past its sentence;
+        `contexts`: each sentence's document context (tagger.encoders.context)."""
         words = self.words
         layers, dim = self.shape
         rows: list[int] = []
         columns: list[int] = []
         found: list[torch.Tensor] = []
-        for batch in words._batches(words.segments(sentences, None)):
+        for batch in words._batches(words.segments(sentences, contexts)):
             chosen = words.states(batch)  # (layers, segments, pieces, dim)
             for row, segment in enumerate(batch):
                 rows.extend(segment.sentence for _ in segment.spans)

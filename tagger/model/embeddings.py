@@ -123,7 +123,7 @@ class TokenEmbedder(nn.Module):
                 raise ValueError(
                     "this model fine-tunes its encoder: it needs the words in every batch"
                 )
-            return self.tuned(batch.encoder_words, batch.words.shape[1])
+            return self.tuned(batch.encoder_words, batch.words.shape[1], batch.encoder_contexts)
         if batch.encoder_features is None:
             raise ValueError("this model needs its encoder's features in every batch")
         return batch.encoder_features

@@ -73,14 +73,16 @@ class Task:
     # -- evaluation
     def predictions(self, predictor: Any, dataset: Dataset, scheme: str = "") -> tuple:
         """(gold, predicted, tokens) of a dataset, tagged by `predictor`."""
-        from tagger.data.dataset import as_lists
+        from tagger.data.dataset import as_lists, documents_of
 
         tokens, gold = as_lists(dataset)
-        return gold, predictor.predict(tokens), tokens
+        return gold, predictor.predict(tokens, documents=documents_of(dataset)), tokens
 
-    def dev_predictions(self, predictor: Any, tokens: list[list[str]]) -> list:
+    def dev_predictions(
+        self, predictor: Any, tokens: list[list[str]], documents: list[int] | None = None
+    ) -> list:
         """The predictions the trainer scores on dev (NER in IOB2)."""
-        return predictor.predict(tokens, scheme="iob2")
+        return predictor.predict(tokens, scheme="iob2", documents=documents)
 
     def score(
         self, gold: Sequence, predicted: Sequence, tokens: Sequence, labels: Sequence
@@ -139,9 +141,15 @@ class Task:
             return list(predictor.tag_tokens(tokens, chunk=n, scores=scores))
         return list(predictor.tag_texts(block, chunk=n, scores=scores))
 
-    def label_words(self, predictor: Any, words: list[list[str]], scores: bool) -> list[tuple]:
+    def label_words(
+        self,
+        predictor: Any,
+        words: list[list[str]],
+        scores: bool,
+        documents: list[int] | None = None,
+    ) -> list[tuple]:
         """(labels, probabilities or None) of every tokenized sentence of raw text."""
-        return predictor.predict_labels(words, scores)
+        return predictor.predict_labels(words, scores, documents)
 
     def writer(self, predictor: Any, fmt: str, out: TextIO) -> Callable[[list], None]:
         """A function writing blocks of results to `out` in `fmt`."""
@@ -160,8 +168,9 @@ class Task:
 
     # -- spaCy
     def spacy_guesses(self, predictor: Any, words: list[list[str]]) -> list[Any]:
-        """The component's guesses for docs' words (predict changes nothing)."""
-        return [(tags, None) for tags in predictor.predict(words)]
+        """The component's guesses for docs' words (predict changes nothing); each doc is
+        a document of its own."""
+        return [(tags, None) for tags in predictor.predict(words, documents=range(len(words)))]
 
     def annotate(self, component: Any, docs: list, guesses: list[Any]) -> None:
         """Write the guesses into the docs: tags into token.pos_ or token.tag_."""

@@ -44,7 +44,9 @@ class SentenceTask(Task):
         tokens, gold = as_examples(dataset)
         return list(gold), self.dev_predictions(predictor, tokens), tokens
 
-    def dev_predictions(self, predictor: Any, tokens: list[list[str]]) -> list:
+    def dev_predictions(
+        self, predictor: Any, tokens: list[list[str]], documents: list[int] | None = None
+    ) -> list:
         return [label for label, _ in predictor.classify(tokens)]
 
     def score(

@@ -61,12 +61,13 @@ class EntityTask(Task):
 
     def predictions(self, predictor: Any, dataset: Dataset, scheme: str = "") -> tuple:
         """Gold read in the corpus `scheme` (detected when empty), both sides in IOB2."""
-        from tagger.data.dataset import as_lists
+        from tagger.data.dataset import as_lists, documents_of
         from tagger.data.schemes import detect_scheme
 
         tokens, gold = as_lists(dataset)
         gold, _ = convert_all(gold, scheme or detect_scheme(gold), "iob2")
-        return gold, predictor.predict(tokens, scheme="iob2"), tokens
+        predicted = predictor.predict(tokens, scheme="iob2", documents=documents_of(dataset))
+        return gold, predicted, tokens
 
     def score(
         self, gold: Sequence, predicted: Sequence, tokens: Sequence, labels: Sequence
@@ -100,7 +101,7 @@ class EntityTask(Task):
 
     def spacy_guesses(self, predictor: Any, words: list[list[str]]) -> list[Any]:
         """Tags and their marginals, which give each entity its confidence."""
-        return predictor.predict_scored(words)
+        return predictor.predict_scored(words, documents=range(len(words)))
 
     def annotate(self, component: Any, docs: list, guesses: list[Any]) -> None:
         """Entities into doc.ents, each with its mean tag probability."""

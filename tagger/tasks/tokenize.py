@@ -65,7 +65,13 @@ class TokenizeTask(Task):
     def gold_labels(self, dataset: Any) -> list[str] | None:
         return None  # character labels are made from the text: nothing to check
 
-    def label_words(self, predictor: Any, words: list[list[str]], scores: bool) -> list[tuple]:
+    def label_words(
+        self,
+        predictor: Any,
+        words: list[list[str]],
+        scores: bool,
+        documents: list[int] | None = None,
+    ) -> list[tuple]:
         """The tokenization is the output: every token's tag is `_`."""
         return [(["_"] * len(w), [1.0] * len(w) if scores else None) for w in words]
 
