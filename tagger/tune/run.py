@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tomllib
 from dataclasses import replace
@@ -87,8 +88,15 @@ def tune(setup: TuneSetup, jobs: int = 1) -> dict[str, Any]:
 
     if jobs < 1:
         raise ValueError(f"--jobs: expected at least 1, got {jobs}")
+    made = not setup.output.exists()
     setup.output.mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not the folder
-    study = open_study(setup)  # made here once, before the workers load it
+    try:
+        study = open_study(setup)  # made here once, before the workers load it
+    except BaseException:
+        if made:  # a storage that cannot be opened leaves no empty folder behind
+            with contextlib.suppress(OSError):
+                setup.output.rmdir()
+        raise
     run_workers(setup, jobs)
     objectives = list(setup.objectives)
     lines = write_results(study, setup.output, objectives)
