@@ -8,6 +8,8 @@ from typing import Any
 HEARTBEAT_S = 10  # a running trial writes its heartbeat this often
 GRACE_S = 40  # a running trial whose heartbeat is older is failed (its worker is gone)
 SQLITE_TIMEOUT_S = 120  # a worker waits this long for another's write lock on the file
+# The tests share one SQLite file between processes: it stands in for PostgreSQL, which
+# would need a server started as a non-root user and a driver (psycopg2) in the env.
 
 
 def open_storage(url: str) -> Any:
