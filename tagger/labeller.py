@@ -69,8 +69,13 @@ class Labeller:
 
     @property
     def model(self) -> SequenceTagger:
-        """The torch model (fp32, in eval mode), for those who read inside it (explain)."""
-        return self.artifact.model.eval()
+        """The torch model (fp32, in eval mode), for those who read inside it (explain).
+
+        Put in eval mode only when it is not: every eval() call drops the BiLSTM's
+        gate-weight layout (BiLSTMEncoder.train), which then costs a rebuild per batch.
+        """
+        model = self.artifact.model
+        return model.eval() if model.training else model
 
     def check_process(self) -> None:
         """ValueError where CUDA would run in a forked process."""
@@ -144,6 +149,8 @@ class Labeller:
     ) -> list[Labelled]:
         """Token models: label ids of every token (and the probability of each), in input
         order; an empty sentence gives [] (and [] or None). `documents`: see `batches`."""
+        if len(sentences) == 1 and len(sentences[0]) and self.contexts(sentences, None) is None:
+            return [self.one_sentence(sentences[0], scores)]
         results: list[Labelled] = [([], [] if scores else None) for _ in sentences]
         for indices, best, probs in self.batches(sentences, scores, documents):
             chosen = None
@@ -154,6 +161,21 @@ class Labeller:
                 n = len(sentences[i])
                 results[i] = (best_ids[row][:n], chosen[row][:n] if chosen is not None else None)
         return results
+
+    @torch.inference_mode()
+    def one_sentence(self, sentence: Sequence[str], scores: bool = False) -> Labelled:
+        """`label_ids` of one non-empty sentence, as services send them: the same batch,
+        network and decoding, without the batching, generators and worker hand-off."""
+        self.check_process()
+        batch = to_device(self.encoder.encode([sentence]), self.device)
+        network, head = self.network, self.model.head
+        network.prepare(batch)
+        out = network.run(batch)  # (1, time, n_labels)
+        best = head.decode(out, batch.mask)[0]  # (time,)
+        if not scores:
+            return best.tolist(), None
+        probs = head.probabilities(out, batch.mask)[0]  # (time, n_labels)
+        return best.tolist(), probs.gather(1, best.unsqueeze(-1)).squeeze(-1).tolist()
 
     def class_ids(self, sentences: Sequence[Sequence[str]]) -> list[tuple[int, list[float]]]:
         """Sentence models: the best class id of every sentence and every class's

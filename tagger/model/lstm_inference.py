@@ -20,6 +20,7 @@ gradients; training and ONNX export keep nn.LSTM.
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from collections.abc import Callable
@@ -73,6 +74,26 @@ def packing(lengths: torch.Tensor) -> tuple[list[int], torch.Tensor, torch.Tenso
     offsets = torch.cumsum(counts, 0) - counts
     mirror = offsets[lengths[sentence] - 1 - position] + sentence
     return counts.tolist(), sentence, position, mirror
+
+
+Placing = tuple[list[int], torch.Tensor, tuple[torch.Tensor, torch.Tensor]]
+
+
+def _placing(lengths: torch.Tensor, time: int) -> Placing:
+    """`packing` of a (batch,) of lengths, unsorted: active, mirror, and the place in
+    batch * time of each forward row and of each backward row."""
+    order = torch.argsort(lengths, descending=True, stable=True)
+    active, sentence, position, mirror = packing(lengths[order])
+    forward_rows = order[sentence] * time + position  # each row's place in batch * time
+    return active, mirror, (forward_rows, forward_rows[mirror])
+
+
+@functools.lru_cache(maxsize=256)
+def _one_sentence(time: int) -> Placing:
+    """`_placing` of one sentence of `time` tokens, made once per length (the tensors are
+    only read: index_select, index_copy_)."""
+    with torch.inference_mode():
+        return _placing(torch.tensor([time]), time)
 
 
 class Workspace(threading.local):
@@ -187,12 +208,11 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
     hidden = weights[0][1].shape[1]
     out = x.new_zeros(batch * time, 2 * hidden)  # an ordinary tensor, whatever the mode
     with torch.inference_mode():  # the workspace holds inference tensors
-        lengths = lengths.clamp(min=1)
-        order = torch.argsort(lengths, descending=True, stable=True)
-        active, sentence, position, mirror = packing(lengths[order])
-        tokens = len(sentence)
-        forward_rows = order[sentence] * time + position  # each row's place in batch * time
-        places = (forward_rows, forward_rows[mirror])  # and the backward direction's
+        if batch == 1 and int(lengths[0]) == time:  # one sentence, as services send
+            active, mirror, places = _one_sentence(time)
+        else:
+            active, mirror, places = _placing(lengths.clamp(min=1), time)
+        tokens = len(mirror)
         space = _workspace
         buffers = [space.rows("layer_0", tokens, width)]
         for layer in range(len(weights)):

@@ -1,0 +1,117 @@
+"""One sentence per call (a service's `nlp(text)`): the fast path gives exactly what the
+general batched path gives, and a call rebuilds nothing the model keeps between calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+
+from tagger.config import Config
+from tagger.data.conllu import read_conllu
+from tagger.data.dataset import as_lists
+from tagger.io import Artifact
+from tagger.labeller import Labeller
+from tagger.model import lstm_inference
+from tagger.model.build import build_model
+from tagger.training_data import build_vocabs
+
+CPU = torch.device("cpu")
+SENTENCES = [["the", "dog", "runs"], ["a"], ["the", "old", "dog", "sees", "a", "cat", "today"]]
+
+
+def artifact(config: Config, tokens: list[list[str]], labels: list[str]) -> Artifact:
+    """An untrained model over these tokens' vocabularies, built in memory."""
+    vocabs, vectors = build_vocabs(config, tokens, labels)
+    torch.manual_seed(0)
+    return Artifact(config, vocabs, build_model(config.model, vocabs, vectors).eval())
+
+
+@pytest.fixture(scope="module")
+def tagging(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable) -> Artifact:
+    config = tiny_config(tmp_path_factory.mktemp("one_sentence"), layers=2)
+    tokens, tags = as_lists(read_conllu(config.data.train))
+    return artifact(config, tokens, sorted({t for s in tags for t in s}))
+
+
+@pytest.fixture(scope="module")
+def entities(
+    tmp_path_factory: pytest.TempPathFactory, tiny_ner_config: Callable, toy_ner_gold: Callable
+) -> Artifact:
+    config = tiny_ner_config(tmp_path_factory.mktemp("one_sentence_ner"))
+    tokens, tags = toy_ner_gold("train")
+    return artifact(config, tokens, sorted({t for s in tags for t in s}))
+
+
+def general(labeller: Labeller, sentence: list[str]) -> tuple[list[int], list[float]]:
+    """The batched path's ids and probabilities of one sentence."""
+    [(_, best, probs)] = list(labeller.batches([sentence], scores=True))
+    assert probs is not None
+    return best[0].tolist(), probs[0].gather(1, best[0].unsqueeze(-1)).squeeze(-1).tolist()
+
+
+@pytest.mark.parametrize("model", ["tagging", "entities"])
+def test_one_sentence_equals_the_batched_path(model: str, request: pytest.FixtureRequest) -> None:
+    labeller = Labeller(request.getfixturevalue(model), CPU)
+    for sentence in SENTENCES:
+        ids, probs = labeller.one_sentence(sentence, scores=True)
+        assert (ids, probs) == general(labeller, sentence)  # bit for bit
+        assert labeller.one_sentence(sentence) == (ids, None)
+        assert labeller.label_ids([sentence], scores=True) == [(ids, probs)]
+
+
+def test_label_ids_of_one_sentence_takes_the_fast_path(
+    tagging: Artifact, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    labeller = Labeller(tagging, CPU)
+    taken: list[list[str]] = []
+    fast = labeller.one_sentence
+    monkeypatch.setattr(labeller, "one_sentence", lambda s, scores: taken.append(s) or fast(s))
+    labeller.label_ids([SENTENCES[0]])
+    assert taken == [SENTENCES[0]]
+    assert labeller.label_ids([[]]) == [([], None)]  # an empty sentence: the general path
+    labeller.label_ids(SENTENCES)
+    assert taken == [SENTENCES[0]]
+
+
+def test_calls_keep_the_bilstm_weight_layout(tagging: Artifact) -> None:
+    """Each call used to put the model in eval mode again, which dropped the BiLSTM's
+    gate-weight layout: a rebuild of every weight per call (most of a call's time)."""
+    labeller = Labeller(tagging, CPU)
+    labeller.label_ids([SENTENCES[0]])
+    layout = tagging.model.encoder._gate_weights
+    assert layout is not None
+    labeller.label_ids([SENTENCES[1]])
+    labeller.label_ids(SENTENCES)
+    assert tagging.model.encoder._gate_weights is layout
+    tagging.model.train()
+    assert not labeller.model.training  # a model left in training mode is still evaluated
+
+
+@pytest.mark.parametrize("time", [1, 2, 7])
+def test_one_sentence_placing_equals_the_general_one(time: int) -> None:
+    active, mirror, (forward, backward) = lstm_inference._one_sentence(time)
+    general_active, general_mirror, (f, b) = lstm_inference._placing(torch.tensor([time]), time)
+    assert active == general_active == [1] * time
+    assert torch.equal(mirror, general_mirror) and torch.equal(forward, f)
+    assert torch.equal(backward, b) and backward.tolist() == list(range(time))[::-1]
+
+
+def test_bilstm_of_one_sentence_equals_its_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.manual_seed(3)
+    lstm = torch.nn.LSTM(6, 5, num_layers=2, bidirectional=True, batch_first=True).eval()
+    weights = lstm_inference.gate_weights(lstm)
+    x, lengths = torch.randn(1, 4, 6), torch.tensor([4])
+    with torch.inference_mode():
+        fast = lstm_inference.bilstm_forward(weights, x, lengths)
+        monkeypatch.setattr(lstm_inference, "_one_sentence", lambda time: 1 / 0)  # never taken
+        padded = lstm_inference.bilstm_forward(weights, torch.cat([x, x[:, :1]], 1), lengths)
+        monkeypatch.setattr(
+            lstm_inference, "_one_sentence", lambda t: lstm_inference._placing(lengths, t)
+        )
+        general = lstm_inference.bilstm_forward(weights, x, lengths)
+        reference = lstm(x)[0]
+    assert torch.equal(fast, general)
+    torch.testing.assert_close(padded[:, :4], fast)
+    torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
