@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ def train(
     force: bool = False,
     inputs: Sequence[str | Path] = (),
     bundle: bool = False,
+    extra: Sequence[Callback] = (),
+    plots: bool = True,
 ) -> dict[str, Any]:
     """Train a model on config's corpus into `output`; with resume, continue its checkpoint.
 
@@ -54,7 +57,9 @@ def train(
     Under torchrun every rank runs this; rank 0 alone writes `output`. Workers that
     torchrun restarted after a failure resume from the checkpoint when there is one.
     `bundle` copies the model's pretrained encoder into it (OUTPUT/encoder); a model
-    that fine-tunes its encoder always holds the tuned one there.
+    that fine-tunes its encoder always holds the tuned one there. `extra` callbacks run
+    after the usual ones (a tuning trial's report to its study); `plots` False leaves out
+    training.png.
     """
     if bundle and not config.model.encoder:
         raise ValueError("--bundle-encoder: the config names no model.encoder to bundle")
@@ -74,10 +79,11 @@ def train(
         torch.set_num_threads(config.train.threads)
     where = distributed.start(world, device)
     try:
-        state, digest = _fit(config, output, data_dir, resume, progress, where, world)
+        run = Run(resume, progress, plots, tuple(extra))
+        state, digest, parameters = _fit(config, output, data_dir, run, where, world)
     finally:
         distributed.stop(world)  # the trainer and its DDP wrapper are gone by now
-    if world.main:
+    if world.main and plots:
         write_training_plot(output)
         if bundle and not config.model.encoder_finetune:  # a tuned one is in it already
             bundle_encoder(output, resolve_encoder(config.model.encoder)[0])
@@ -90,6 +96,7 @@ def train(
         "device": str(where),
         "world_size": world.world_size,
         "weights_sha256": digest,  # of the final weights (the folder holds the best epoch's)
+        "parameters": parameters,
     }
 
 
@@ -105,16 +112,22 @@ def training_inputs(config: Config, data_dir: Path | None) -> list[str | Path]:
     return [item for item in found if item]
 
 
+@dataclass(frozen=True)
+class Run:
+    """How `train` runs: resumed, with progress output, plots and extra callbacks."""
+
+    resume: bool
+    progress: bool
+    plots: bool
+    extra: tuple[Callback, ...]
+
+
 def _fit(
-    config: Config,
-    output: Path,
-    data_dir: Path | None,
-    resume: bool,
-    progress: bool,
-    where: torch.device,
-    world: World,
-) -> tuple[TrainState, str]:
-    """Load the data, make or resume the trainer, fit; the final state and weights digest."""
+    config: Config, output: Path, data_dir: Path | None, run: Run, where: torch.device, world: World
+) -> tuple[TrainState, str, int]:
+    """Load the data, make or resume the trainer, fit; the final state, weights digest
+    and parameter count."""
+    resume, progress = run.resume, run.progress
     seed_everything(config.train.seed)
     config, train_examples, dev, labels = load_examples(config, data_dir)
     resume = resume or (world.restarts > 0 and (output / CHECKPOINT).is_dir())
@@ -140,15 +153,16 @@ def _fit(
                 file=sys.stderr,
             )
         distributed.rank_zero_first(world, lambda: features(sentences, contexts))
-    state = trainer.fit(train_examples, dev, state, callbacks(trainer, output, progress, resume))
+    usual = callbacks(trainer, output, progress, resume, run.plots)
+    state = trainer.fit(train_examples, dev, state, [*usual, *run.extra])
     digest = weights_digest(trainer.model)
     if not distributed.same_everywhere(digest, world, where):
         raise RuntimeError(f"rank {world.rank}: the ranks ended training with different weights")
-    return state, digest
+    return state, digest, sum(p.numel() for p in trainer.model.parameters())
 
 
 def callbacks(
-    trainer: Trainer, output: Path, progress: bool, resume: bool = False
+    trainer: Trainer, output: Path, progress: bool, resume: bool = False, plots: bool = True
 ) -> list[Callback]:
     """Early stopping on every rank (its state must agree); files and output on rank 0."""
     stop: list[Callback] = [EarlyStop(trainer.config.train.patience)]
@@ -160,4 +174,4 @@ def callbacks(
         Checkpoint(output),
         JsonlLog(output, not resume),
     ]
-    return files + [TrainingPlot(output)] + ([Progress()] if progress else [])
+    return files + ([TrainingPlot(output)] if plots else []) + ([Progress()] if progress else [])

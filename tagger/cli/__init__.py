@@ -7,7 +7,18 @@ import sys
 
 import typer
 
-from tagger.cli import corpora, evaluate, explain, export, info, report, tag, to_spacy, train
+from tagger.cli import (
+    corpora,
+    evaluate,
+    explain,
+    export,
+    info,
+    report,
+    tag,
+    to_spacy,
+    train,
+    tune,
+)
 from tagger.cli.options import repeated_option, run_interruptible
 
 app = typer.Typer(help="BiLSTM sequence tagger: train, evaluate and tag.", no_args_is_help=True)
@@ -23,6 +34,7 @@ app.command("info")(info.info_cli)
 corpora_app.command("list")(corpora.corpora_list_cli)
 app.command("explain")(explain.explain_cli)
 app.command("report")(report.report_cli)
+app.command("tune")(tune.tune_cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -51,13 +51,13 @@ class Objective:
         trial.set_user_attr("folder", str(folder.relative_to(setup.output)))
         report = ReportToTrial(trial, prune=len(setup.objectives) == 1)
         try:
-            state, trainer = fit_trial(config, folder, [report], setup.data_dir, setup.device)
+            summary = fit_trial(config, folder, [report], setup.data_dir, setup.device)
         finally:
             shutil.rmtree(folder / CHECKPOINT, ignore_errors=True)  # trials never resume
         found = {
-            "dev": state.best_score,
-            "params": float(sum(p.numel() for p in trainer.model.parameters())),
-            "train_minutes": state.elapsed / 60,
+            "dev": summary["dev_score"],
+            "params": float(summary["parameters"]),
+            "train_minutes": summary["training_seconds"] / 60,
         }
         if "words_per_s" in setup.objectives:
             if self._lines is None:
@@ -65,6 +65,6 @@ class Objective:
             found["words_per_s"] = words_per_s(folder, self._lines)
         for name, value in found.items():
             trial.set_user_attr(name, value)
-        trial.set_user_attr("epochs", state.epoch)
+        trial.set_user_attr("epochs", summary["epochs"])
         chosen = tuple(found[name] for name in setup.objectives)
         return chosen[0] if len(chosen) == 1 else chosen
