@@ -115,3 +115,20 @@ def test_bilstm_of_one_sentence_equals_its_general_path(monkeypatch: pytest.Monk
     assert torch.equal(fast, general)
     torch.testing.assert_close(padded[:, :4], fast)
     torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
+
+
+def test_first_seen_in_python_equals_the_tensor_version() -> None:
+    """Small batches find their distinct types with a dict: the same order and rows."""
+    from tagger.data.batching import _first_seen, _first_seen_of_list
+
+    for lengths in ([5], [3, 0, 4], [1, 1], [0], [6, 2, 6]):
+        generator = torch.Generator().manual_seed(sum(lengths))
+        flat = (torch.randint(1, 6, (sum(lengths),), generator=generator)).tolist()
+        time = max(max(lengths), 1)
+        mask = torch.arange(time)[None, :] < torch.tensor(lengths)[:, None]
+        token_types = torch.zeros(len(lengths), time, dtype=torch.long)
+        token_types[mask] = torch.tensor(flat, dtype=torch.long)
+        types, rows = _first_seen_of_list(flat, mask)
+        expected_types, expected_rows = _first_seen(token_types, mask)
+        assert torch.equal(types, expected_types) and torch.equal(rows, expected_rows)
+        assert types[0] == 0 and torch.equal(types[rows][mask], token_types[mask])

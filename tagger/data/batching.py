@@ -13,6 +13,7 @@ from tagger.data.vocab import Vocabs, casing, normalize
 from tagger.memory import release_freed_memory
 
 MAX_WORD_CHARS = 30  # longer words keep their first and last 15 characters
+FEW_TOKENS = 256  # up to this many tokens, a batch's distinct types are found in Python
 MAX_TYPES = 20_000  # the encoder forgets every word type past this many, so memory stays flat
 
 
@@ -136,9 +137,13 @@ class BatchEncoder:
         n, time = len(sentences), max(int(lengths.max()) if len(sentences) else 0, 1)
         mask = torch.arange(time)[None, :] < lengths[:, None]  # (batch, time)
         token_types = torch.zeros(n, time, dtype=torch.long)
-        token_types[mask] = torch.tensor(self._type_ids(sentences), dtype=torch.long)
+        flat = self._type_ids(sentences)
+        token_types[mask] = torch.tensor(flat, dtype=torch.long)
         features = self._features[token_types]  # (batch, time, 3); padding row is zeros
-        types, char_index = _first_seen(token_types, mask)
+        if len(flat) <= FEW_TOKENS:  # a sentence or a few: a dict beats five tensor ops
+            types, char_index = _first_seen_of_list(flat, mask)
+        else:
+            types, char_index = _first_seen(token_types, mask)
         char_lengths = self._char_lengths[types]
         chars = self._chars[types, : int(char_lengths.max())]
         gold = None
@@ -212,6 +217,15 @@ def _first_seen(token_types: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Te
     rows = torch.zeros_like(token_types)
     rows[mask] = rank[inverse[1:]]
     return distinct[order], rows
+
+
+def _first_seen_of_list(flat: list[int], mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """`_first_seen` from the type ids of the real tokens in order (`flat`), in Python."""
+    rank = {0: 0}  # padding first
+    rows = [rank.setdefault(t, len(rank)) for t in flat]
+    char_index = torch.zeros(mask.shape, dtype=torch.long)
+    char_index[mask] = torch.tensor(rows, dtype=torch.long)
+    return torch.tensor(list(rank), dtype=torch.long), char_index
 
 
 def grown(table: torch.Tensor, rows: int, fill: int = 0) -> torch.Tensor:
