@@ -15,6 +15,7 @@ from tagger.io import Artifact
 from tagger.labeller import Labeller
 from tagger.model import lstm_inference
 from tagger.model.build import build_model
+from tagger.model.lstm_one import recur_one
 from tagger.training_data import build_vocabs
 
 CPU = torch.device("cpu")
@@ -98,22 +99,36 @@ def test_one_sentence_placing_equals_the_general_one(time: int) -> None:
     assert torch.equal(backward, b) and backward.tolist() == list(range(time))[::-1]
 
 
-def test_bilstm_of_one_sentence_equals_its_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    torch.manual_seed(3)
+@pytest.mark.parametrize("time", [1, 2, 9])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_bilstm_of_one_sentence_equals_its_general_path(
+    time: int, threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One sentence: its placing and time loop (compiled or not) give the general path's
+    bits, and nn.LSTM's values."""
+    torch.manual_seed(time)
     lstm = torch.nn.LSTM(6, 5, num_layers=2, bidirectional=True, batch_first=True).eval()
     weights = lstm_inference.gate_weights(lstm)
-    x, lengths = torch.randn(1, 4, 6), torch.tensor([4])
-    with torch.inference_mode():
-        fast = lstm_inference.bilstm_forward(weights, x, lengths)
-        monkeypatch.setattr(lstm_inference, "_one_sentence", lambda time: 1 / 0)  # never taken
-        padded = lstm_inference.bilstm_forward(weights, torch.cat([x, x[:, :1]], 1), lengths)
-        monkeypatch.setattr(
-            lstm_inference, "_one_sentence", lambda t: lstm_inference._placing(lengths, t)
-        )
-        general = lstm_inference.bilstm_forward(weights, x, lengths)
-        reference = lstm(x)[0]
-    assert torch.equal(fast, general)
-    torch.testing.assert_close(padded[:, :4], fast)
+    x, lengths = torch.randn(1, time, 6), torch.tensor([time])
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.inference_mode():
+            fast = lstm_inference.bilstm_forward(weights, x, lengths)
+            monkeypatch.setattr(lstm_inference, "_compiled_one", lambda: recur_one)
+            uncompiled = lstm_inference.bilstm_forward(weights, x, lengths)
+            monkeypatch.setattr(lstm_inference, "_compiled_one", lambda: None)
+            monkeypatch.setattr(lstm_inference, "_one_sentence", lambda t: 1 / 0)  # not taken
+            padded = lstm_inference.bilstm_forward(weights, torch.cat([x, x[:, :1]], 1), lengths)
+            monkeypatch.setattr(
+                lstm_inference, "_one_sentence", lambda t: lstm_inference._placing(lengths, t)
+            )
+            general = lstm_inference.bilstm_forward(weights, x, lengths)
+            reference = lstm(x)[0]
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(fast, general) and torch.equal(uncompiled, general)
+    torch.testing.assert_close(padded[:, :time], fast)
     torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
 
 

@@ -28,6 +28,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from tagger.model.lstm_one import recur_one
 from tagger.parallel import thread_pool
 
 Weights = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([W_ih^T ; bias], W_hh^T)
@@ -190,13 +191,30 @@ def _compiled_recur() -> Callable[..., None]:
     global _scripted
     with _script_lock:
         if _scripted is None:
-            try:
-                with warnings.catch_warnings():  # deprecated in favour of torch.compile
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    _scripted = torch.jit.script(_recur)
-            except Exception:  # noqa: BLE001 - any failure to compile leaves the Python loop
-                _scripted = _recur
+            _scripted = _script(_recur)
         return _scripted
+
+
+_scripted_one: Callable[..., None] | None = None
+
+
+def _compiled_one() -> Callable[..., None]:
+    """lstm_one.recur_one (one sentence's loop), compiled as `_compiled_recur` says."""
+    global _scripted_one
+    with _script_lock:
+        if _scripted_one is None:
+            _scripted_one = _script(recur_one)
+        return _scripted_one
+
+
+def _script(function: Callable[..., None]) -> Callable[..., None]:
+    """`function` compiled by TorchScript, or itself where that cannot be done."""
+    try:
+        with warnings.catch_warnings():  # deprecated in favour of torch.compile
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.script(function)
+    except Exception:  # noqa: BLE001 - any failure to compile leaves the Python loop
+        return function
 
 
 def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -222,6 +240,7 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
         scratch = space.get("scratch", (2, batch, hidden))
         last = len(weights) - 1
         recur = _compiled_recur()
+        one = _compiled_one() if batch == 1 and tokens <= CHUNK_ROWS else None
 
         def layer(index: int, d: int, threads: int = 0) -> None:
             """Direction d of one layer, from gathering its rows to placing its states."""
@@ -236,17 +255,20 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
                 # forward states go to outputs[0][:, :hidden], backward ones to [1][:, hidden:]
                 mine = slice(d * hidden, (d + 1) * hidden)
                 states = outputs[d, :, mine]
-                recur(
-                    rows[d],
-                    w_ih[d],
-                    w_hh[d],
-                    gates[d],
-                    states,
-                    cell[d],
-                    scratch[d],
-                    active,
-                    CHUNK_ROWS,
-                )
+                if one is not None:  # one sentence: the same steps, views made once
+                    one(rows[d], w_ih[d], w_hh[d], gates[d], states, cell[d], scratch[d])
+                else:
+                    recur(
+                        rows[d],
+                        w_ih[d],
+                        w_hh[d],
+                        gates[d],
+                        states,
+                        cell[d],
+                        scratch[d],
+                        active,
+                        CHUNK_ROWS,
+                    )
                 if index < last:  # the other direction's rows of the next layer
                     torch.index_select(states, 0, mirror, out=outputs[1 - d, :, mine])
                 else:
