@@ -147,3 +147,26 @@ def test_first_seen_in_python_equals_the_tensor_version() -> None:
         expected_types, expected_rows = _first_seen(token_types, mask)
         assert torch.equal(types, expected_types) and torch.equal(rows, expected_rows)
         assert types[0] == 0 and torch.equal(types[rows][mask], token_types[mask])
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (3, 6)], ids=["one-token", "one", "equal"])
+def test_crf_without_padding_equals_its_general_path(
+    shape: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One sentence (or sentences of one length) skip the padding selections: same bits."""
+    from tagger.model import crf as crf_module
+
+    labels = ["O"] + [f"{p}-{k}" for k in ("PER", "LOC") for p in "BIES"]
+    torch.manual_seed(shape[1])
+    crf = crf_module.CRF(len(labels), *crf_module.allowed_transitions(labels, "bioes"))
+    with torch.no_grad():
+        for parameter in (crf.transitions, crf.start, crf.end):
+            parameter.normal_()
+    emissions = 3 * torch.randn(*shape, len(labels))
+    mask = torch.ones(shape, dtype=torch.bool)
+    with torch.inference_mode():
+        fast = crf.viterbi(emissions, mask), crf.marginals(emissions, mask)
+        monkeypatch.setattr(crf_module, "_dense", lambda mask: False)
+        general = crf.viterbi(emissions, mask), crf.marginals(emissions, mask)
+    assert torch.equal(fast[0], general[0]) and torch.equal(fast[1], general[1])
+    torch.testing.assert_close(fast[1].sum(-1), torch.ones(shape))

@@ -108,13 +108,18 @@ class CRF(nn.Module):
         """(batch, time) best label sequences; positions past each length repeat nothing useful."""
         trans, start, end = self._scores()
         batch, time, n = emissions.shape
-        score = start + emissions[:, 0]  # (B, K)
+        dense, steps = _dense(mask), emissions.unbind(1)  # time x (B, K)
+        score = start + steps[0]  # (B, K)
         keep = torch.arange(n, device=emissions.device).expand(batch, n)  # identity backpointer
         pointers = []
         for t in range(1, time):
             best, index = (score.unsqueeze(2) + trans).max(dim=1)  # (B, K) over previous label
+            if dense:  # every sentence goes on: the selections below would take these
+                score = best + steps[t]
+                pointers.append(index)
+                continue
             on = mask[:, t].unsqueeze(1)
-            score = torch.where(on, best + emissions[:, t], score)
+            score = torch.where(on, best + steps[t], score)
             pointers.append(torch.where(on, index, keep))
         label = (score + end).argmax(dim=1)  # (B,) label of each sentence's last real token
         path = [label]
@@ -128,15 +133,19 @@ class CRF(nn.Module):
         """(batch, time, K) probability of each label at each token (forward-backward)."""
         trans, start, end = self._scores()
         batch, time, n = emissions.shape
-        alphas = [start + emissions[:, 0]]
+        dense, steps = _dense(mask), emissions.unbind(1)  # time x (B, K)
+        alphas = [start + steps[0]]
         for t in range(1, time):
-            step = torch.logsumexp(alphas[-1].unsqueeze(2) + trans, dim=1) + emissions[:, t]
-            alphas.append(torch.where(mask[:, t].unsqueeze(1), step, alphas[-1]))
+            step = torch.logsumexp(alphas[-1].unsqueeze(2) + trans, dim=1) + steps[t]
+            alphas.append(step if dense else torch.where(mask[:, t].unsqueeze(1), step, alphas[-1]))
         lengths = mask.long().sum(1)  # (B,)
         beta = end.expand(batch, n)
         betas = [beta] * time
         for t in range(time - 2, -1, -1):
-            step = torch.logsumexp(trans + (emissions[:, t + 1] + betas[t + 1]).unsqueeze(1), dim=2)
+            step = torch.logsumexp(trans + (steps[t + 1] + betas[t + 1]).unsqueeze(1), dim=2)
+            if dense:  # t + 1 is inside every sentence
+                betas[t] = step
+                continue
             is_last = (lengths - 1 == t).unsqueeze(1)
             inside = mask[:, t + 1].unsqueeze(1)
             betas[t] = torch.where(
@@ -149,3 +158,9 @@ class CRF(nn.Module):
         )
         # float32 rounding can put a certain label a hair above 1
         return (alpha + beta - log_z[:, None, None]).exp().clamp(max=1.0)
+
+
+def _dense(mask: torch.Tensor) -> bool:
+    """Whether every position is a real token (one sentence, or a batch of one length):
+    the decoders then skip their padding selections, which would select every step."""
+    return bool(mask.all())
