@@ -1,16 +1,18 @@
 """One text per call: `nlp(text)` of the `bilstm_tagger` component against en_core_web_sm.
 
     python benchmarks/one_at_a_time.py --model models/pos-ewt [--sentences 600] [--passes 3]
+        [--int8] [--threads 1] [--no-bulk] [--top N]
 
-Services tag one sentence per call. On one torch thread, each pass calls `nlp(text)` once
-for each of the first --sentences EWT test `# text` lines, with en_core_web_sm
+Services tag one sentence per call. On one torch thread (--threads), each pass calls
+`nlp(text)` once for each of the first --sentences EWT test `# text` lines, with en_core_web_sm
 (tok2vec, tagger, attribute_ruler, as in benchmarks/speed.py) and with our component
 (`tagger.to_spacy`), the two taking turns pass by pass after a warm-up; words/s (non-space
 tokens) is the median over passes. Bulk speed is measured in the same run, the same way:
 `nlp.pipe` of both over all the EWT test texts and the Predictor on their gold tokens.
 Then cProfile shows where a call of our component spends its time (cumulative seconds
 of the parts per call: spaCy's tokenizer, batch building, character cache, embeddings,
-BiLSTM, head, decoding, annotation). Results go to --out (JSON).
+BiLSTM, head, decoding, annotation), and each stage is timed alone (thread CPU time).
+--int8 adds the component with int8 weights. Results go to --out (JSON).
 """
 
 from __future__ import annotations
@@ -188,12 +190,13 @@ def main() -> None:
     parser.add_argument("--data-dir", default=os.environ.get("TAGGER_DATA_DIR"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/one_at_a_time.json"))
     parser.add_argument("--no-bulk", action="store_true", help="skip nlp.pipe and Predictor")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: services')")
     parser.add_argument("--int8", action="store_true", help="also the component with int8")
     parser.add_argument("--top", type=int, default=0, help="print cProfile's top N functions")
     args = parser.parse_args()
-    if args.sentences < 1 or args.passes < 1:
-        parser.error("--sentences and --passes must be at least 1")
-    torch.set_num_threads(1)
+    if min(args.sentences, args.passes, args.threads) < 1:
+        parser.error("--sentences, --passes and --threads must be at least 1")
+    torch.set_num_threads(args.threads)
     data_dir = Path(args.data_dir) if args.data_dir else None
     test_file = resolve_split(load_catalog()["ud-english-ewt"], "test", data_dir)
     all_texts = read_conllu_text(test_file)
