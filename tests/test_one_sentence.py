@@ -52,9 +52,13 @@ def general(labeller: Labeller, sentence: list[str]) -> tuple[list[int], list[fl
     return best[0].tolist(), probs[0].gather(1, best[0].unsqueeze(-1)).squeeze(-1).tolist()
 
 
-@pytest.mark.parametrize("model", ["tagging", "entities"])
-def test_one_sentence_equals_the_batched_path(model: str, request: pytest.FixtureRequest) -> None:
-    labeller = Labeller(request.getfixturevalue(model), CPU)
+@pytest.mark.parametrize(
+    ("model", "int8"), [("tagging", False), ("tagging", True), ("entities", False)]
+)
+def test_one_sentence_equals_the_batched_path(
+    model: str, int8: bool, request: pytest.FixtureRequest
+) -> None:
+    labeller = Labeller(request.getfixturevalue(model), CPU, int8=int8)
     for sentence in SENTENCES:
         ids, probs = labeller.one_sentence(sentence, scores=True)
         assert (ids, probs) == general(labeller, sentence)  # bit for bit
