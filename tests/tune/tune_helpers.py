@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_tiny_config
+from toy_corpus import make_tiny_config
 
 from tagger.config import config_to_dict
 from tagger.tune.toml_text import toml_text
