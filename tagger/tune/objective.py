@@ -3,6 +3,7 @@ with the dev score reported after every epoch, and return the objectives' values
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class Objective:
         values = {param.key: param.sample(trial) for param in setup.params}
         config = setup.config(values)
         folder = trial_folder(setup.output, trial.number)
+        trial.set_user_attr("pid", os.getpid())  # which worker runs it
         trial.set_user_attr("config", config_to_dict(config))
         trial.set_user_attr("folder", str(folder.relative_to(setup.output)))
         report = ReportToTrial(trial, prune=len(setup.objectives) == 1)

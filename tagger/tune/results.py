@@ -13,7 +13,7 @@ from tagger.outputs import MODEL, FolderKind, replace_folder, write_text
 from tagger.tune.toml_text import toml_text
 from tagger.tune.workers import trial_values
 
-ATTRS = ("epochs", "params", "train_minutes", "words_per_s", "folder", "note")
+ATTRS = ("epochs", "params", "train_minutes", "words_per_s", "folder", "base", "note")
 
 
 def trials_csv(study: Any, objectives: list[str]) -> str:

@@ -14,7 +14,7 @@ from tagger.train import training_inputs
 from tagger.tune.folder import check_tune_folder, default_storage
 from tagger.tune.objectives import parse_objectives
 from tagger.tune.space import read_space
-from tagger.tune.study import PRUNERS, TuneSetup, open_study
+from tagger.tune.study import PRUNERS, TuneSetup, enqueue_base, open_study
 
 
 def make_setup(
@@ -84,7 +84,7 @@ def tune(setup: TuneSetup, jobs: int = 1) -> dict[str, Any]:
     the tune folder and print the table; a summary of the study."""
     from tagger.tune.plots import write_plots
     from tagger.tune.results import table, write_results
-    from tagger.tune.workers import run_workers
+    from tagger.tune.workers import WorkersFailed, run_workers
 
     if jobs < 1:
         raise ValueError(f"--jobs: expected at least 1, got {jobs}")
@@ -97,7 +97,12 @@ def tune(setup: TuneSetup, jobs: int = 1) -> dict[str, Any]:
             with contextlib.suppress(OSError):
                 setup.output.rmdir()
         raise
-    run_workers(setup, jobs)
+    enqueue_base(study, setup)
+    failed: WorkersFailed | None = None
+    try:
+        run_workers(setup, jobs)
+    except WorkersFailed as err:  # a killed worker: what the others finished is written
+        failed = err
     objectives = list(setup.objectives)
     lines = write_results(study, setup.output, objectives)
     plots = write_plots(study, setup.output, objectives)
@@ -107,6 +112,8 @@ def tune(setup: TuneSetup, jobs: int = 1) -> dict[str, Any]:
         print(table(study, objectives), file=sys.stderr)
         for line in lines:
             print(line, file=sys.stderr)
+    if failed is not None:
+        raise failed
     states = [t.state.name for t in study.get_trials(deepcopy=False)]
     return {
         "study": setup.study,

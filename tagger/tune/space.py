@@ -39,6 +39,16 @@ class Param:
             )
         return trial.suggest_float(self.key, self.low, self.high, step=self.step, log=self.log)
 
+    def contains(self, value: Any) -> bool:
+        """Whether the space can sample `value` (a choice, or a point of the range)."""
+        if self.kind == "choice":
+            return any(value == choice for choice in self.choices)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if not self.low <= value <= self.high:
+            return False
+        return self.step is None or abs((value - self.low) / self.step % 1) < 1e-9
+
 
 def read_space(path: str | Path, base: dict[str, Any]) -> list[Param]:
     """The parameters of a space file, each checked against `base` (the config file's
@@ -169,6 +179,14 @@ def with_values(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[name] = value
     return merged
+
+
+def config_value(config: Config, key: str) -> Any:
+    """The value of dotted `key` in a resolved config."""
+    node: Any = config
+    for part in key.split("."):
+        node = getattr(node, part)
+    return node
 
 
 def check_value(key: str, value: Any, base: dict[str, Any]) -> Config:

@@ -10,7 +10,7 @@ from typing import Any
 
 from tagger.config import Config, config_from_dict
 from tagger.tune.objectives import directions
-from tagger.tune.space import BUDGET_KEY, Param, with_values
+from tagger.tune.space import BUDGET_KEY, Param, config_value, with_values
 
 PRUNERS = ("median", "hyperband", "none")
 OBJECTIVES_ATTR = "tagger_objectives"  # the study's objective names, kept in its storage
@@ -94,3 +94,17 @@ def open_study(setup: TuneSetup, worker: int = 0) -> Any:
             f"{','.join(setup.objectives)}; give those --objectives or another --study"
         )
     return study
+
+
+def enqueue_base(study: Any, setup: TuneSetup) -> bool:
+    """Make the base config's own values the study's first trial, when the study is new
+    and the space contains them all: the study's best is then measured against the
+    config it started from, under the same budget. Whether it was enqueued."""
+    if study.get_trials(deepcopy=False):
+        return False
+    config = setup.config({})
+    values = {param.key: config_value(config, param.key) for param in setup.params}
+    if not all(param.contains(values[param.key]) for param in setup.params):
+        return False
+    study.enqueue_trial(values, user_attrs={"base": True}, skip_if_exists=True)
+    return True

@@ -11,6 +11,11 @@ from typing import Any
 from tagger.tune.objective import COUNTED, Objective, Surplus
 from tagger.tune.study import TuneSetup, open_study
 
+
+class WorkersFailed(ValueError):
+    """Some worker processes ended with errors or were killed; the study is intact."""
+
+
 POLL_S = 5  # how often a worker with nothing to run looks at the study again
 
 
@@ -104,4 +109,7 @@ def run_workers(setup: TuneSetup, jobs: int) -> None:
     failed = [k for k, p in enumerate(processes) if p.exitcode != 0]
     if failed:
         codes = ", ".join(f"worker {k}: status {processes[k].exitcode}" for k in failed)
-        raise ValueError(f"tune: workers ended with errors ({codes}; their lines are above)")
+        raise WorkersFailed(
+            f"tune: workers ended with errors ({codes}; their lines are above); the study "
+            "keeps every finished trial: run the same command again to continue it"
+        )
