@@ -12,9 +12,10 @@ SQLITE_TIMEOUT_S = 120  # a worker waits this long for another's write lock on t
 # would need a server started as a non-root user and a driver (psycopg2) in the env.
 
 
-def open_storage(url: str) -> Any:
-    """An optuna RDBStorage on `url` with the heartbeat on; several processes share one
-    SQLite file (each write waits for the lock instead of failing 'database is locked')."""
+def open_storage(url: str, heartbeat_s: int = HEARTBEAT_S, grace_s: int = GRACE_S) -> Any:
+    """An optuna RDBStorage on `url` with the heartbeat on (every `heartbeat_s`; a trial
+    silent for `grace_s` is failed); several processes share one SQLite file (each write
+    waits for the lock instead of failing 'database is locked')."""
     import optuna
 
     kwargs: dict[str, Any] = {}
@@ -22,7 +23,7 @@ def open_storage(url: str) -> Any:
         kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
     try:
         return optuna.storages.RDBStorage(
-            url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S
+            url, engine_kwargs=kwargs, heartbeat_interval=heartbeat_s, grace_period=grace_s
         )
     except (ImportError, ModuleNotFoundError) as err:
         raise ValueError(f"--storage {url}: its database driver is missing ({err})") from None
