@@ -1,15 +1,20 @@
-"""`tagger tag` end to end, whole process, for models with and without an encoder, against
-spaCy's en_core_web_sm, taken in turn.
+"""`tagger tag` end to end, whole process, for one or more models, against spaCy's
+en_core_web_sm, taken in turn.
 
-    python benchmarks/encoder_speed.py --models models/pos-ewt-s3 models/pos-ewt-encoder-s1
+    python benchmarks/process_speed.py --models models/pos-ewt-s3 models/pos-ewt-encoder-s1
+    python benchmarks/process_speed.py --models models/pos-ewt-fast --repeat 8 --isa avx2
 
 Each pass runs every system once as a fresh process on the same raw text (the EWT test
-`# text` lines, --words words at most), one system after another: `tagger tag MODEL
+`# text` lines, --words words at most, the whole of them --repeat times), one system after
+another: `tagger tag MODEL
 text.txt -o out.conllu` with default options, and a script that loads en_core_web_sm
 (tok2vec, tagger, attribute_ruler: the peer of BENCHMARKS' speed section), tags the lines
 through `nlp.pipe` and writes one token per line. Words/s = the text's whitespace words
 over the process's wall time (start, loading and writing included); median of --passes,
 ratios against spaCy and peak resident memory (`/usr/bin/time`). Needs the `bench` extra.
+`--isa avx2` holds every process (ours and spaCy's) to AVX2 kernels on an AVX-512 machine:
+PyTorch's ATen, oneDNN and MKL, OpenBLAS and numpy's dispatch. It is not an AVX2 machine
+(same cores, clock and caches), the nearest this one gets to it.
 """
 
 from __future__ import annotations
@@ -38,13 +43,25 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
         out.write("\\n")
 """
 SPACY = "spaCy en_core_web_sm"
+AVX512 = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
+ISA_ENV = {
+    "native": {},
+    "avx2": {
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+        "OPENBLAS_CORETYPE": "Haswell",
+        "NPY_DISABLE_CPU_FEATURES": AVX512,
+    },
+}
 
 
-def timed(command: list[str]) -> tuple[float, int]:
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (MiB) of one process."""
     with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         start = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *command], check=True)
+        time_it = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *command]
+        subprocess.run(time_it, check=True, env={**os.environ, **env})
         seconds = time.perf_counter() - start
         return seconds, int(Path(rss.name).read_text().split()[-1]) // 1024
 
@@ -54,8 +71,10 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", required=True)
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--words", type=int, default=30_000)
+    parser.add_argument("--repeat", type=int, default=1, help="the text, this many times")
+    parser.add_argument("--isa", choices=sorted(ISA_ENV), default="native")
     parser.add_argument("--data-dir", default=os.environ.get("TAGGER_DATA_DIR"))
-    parser.add_argument("--out", default="benchmarks/results/encoder_speed.json")
+    parser.add_argument("--out", default="benchmarks/results/process_speed.json")
     args = parser.parse_args()
     data_dir = Path(args.data_dir) if args.data_dir else None
     lines, words = [], 0
@@ -64,7 +83,8 @@ def main() -> None:
             break
         lines.append(text.replace("\n", " "))
         words += len(text.split())
-    work = Path(tempfile.mkdtemp(prefix="encoder-speed-"))
+    lines, words = lines * args.repeat, words * args.repeat
+    work = Path(tempfile.mkdtemp(prefix="process-speed-"))
     source = work / "text.txt"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tagger = [sys.executable, "-m", "tagger", "tag"]
@@ -77,13 +97,14 @@ def main() -> None:
     peak: dict[str, int] = {name: 0 for name in systems}
     for _ in range(args.passes):
         for name, command in systems.items():
-            took, rss = timed(command)
+            took, rss = timed(command, ISA_ENV[args.isa])
             seconds[name].append(round(took, 2))
             peak[name] = max(peak[name], rss)
             print(f"{name}: {took:.1f} s, {rss:,} MiB", flush=True)
     speeds = {name: words / statistics.median(times) for name, times in seconds.items()}
     results = {
         "words": words,
+        "isa": args.isa,
         "lines": len(lines),
         "seconds": seconds,
         "words_per_s": {k: round(v) for k, v in speeds.items()},
