@@ -174,3 +174,22 @@ def test_tasks_sit_below_the_explain_room() -> None:
     graph = import_graph()
     tasks = [m for m in graph if m.startswith("tagger.tasks")]
     assert not {m for t in tasks for m in graph[t] if m.startswith("tagger.explain")}
+
+
+def test_tagging_does_not_import_the_datasets_library() -> None:
+    """`tagger tag` reads no corpus: `datasets` (and pandas, pyarrow) cost it a second of
+    start-up, so the modules it runs import them only where a corpus is read."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import tagger.cli.tag, tagger.tag_run, tagger.tag, tagger.predict\n"
+        "import tagger.data.tokenize, tagger.data.lines, tagger.outputs\n"
+        "from tagger.tasks import get_task\n"
+        "from tagger.tasks.registry import TASK_NAMES\n"
+        "[get_task(name) for name in TASK_NAMES]\n"
+        "print(sorted({'datasets', 'pandas', 'pyarrow'} & set(sys.modules)))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from datasets import Dataset
-
-from tagger.data.dataset import token_dataset
 from tagger.data.raw_text import Paragraph
+
+if TYPE_CHECKING:  # `datasets` is imported only to build a corpus, never to tag
+    from datasets import Dataset
 
 INSIDE, END, SENTENCE, MULTI, MULTI_SENTENCE, SPACE = "I", "E", "S", "M", "T", "O"
 LABELS = (END, INSIDE, MULTI, SPACE, SENTENCE, MULTI_SENTENCE)
@@ -118,4 +119,6 @@ def char_dataset(paragraphs: Sequence[Paragraph], max_chars: int = 0) -> Dataset
         for start, end in ranges:
             chars.append(model_chars(paragraph.text[start:end]))
             tags.append(labels[start:end])
+    from tagger.data.dataset import token_dataset
+
     return token_dataset(chars, tags, label_names=LABELS)

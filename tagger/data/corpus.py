@@ -14,6 +14,12 @@ from tagger.data.catalog import load_catalog, read_split, resolve_split
 from tagger.data.char_labels import char_dataset
 from tagger.data.columns import read_columns
 from tagger.data.conllu import TAG_COLUMNS, read_conllu
+from tagger.data.corpus_formats import (  # noqa: F401 (FILE_FORMATS: this module's too)
+    FILE_FORMATS,
+    SENTENCE_FORMATS,
+    SUFFIX_FORMATS,
+    TOKEN_FORMATS,
+)
 from tagger.data.errors import CorpusError
 from tagger.data.hf import load_hf_or_file, load_raw
 from tagger.data.inputs import DECOMPRESSION_ERRORS, base_suffix, reading
@@ -22,19 +28,6 @@ from tagger.data.raw_text import Paragraph, read_paragraphs
 from tagger.data.schemes import detect_scheme
 from tagger.data.sentences import from_hf, read_label_lines, read_table
 from tagger.data.trees import TREE_START, read_sst_trees
-
-TOKEN_FORMATS = ("conllu", "conll", "parquet", "json")
-SENTENCE_FORMATS = ("labels", "tsv", "csv", "parquet", "json", "sst-trees")
-FILE_FORMATS = tuple(dict.fromkeys(TOKEN_FORMATS + SENTENCE_FORMATS))
-# Suffixes that name a format (of a file, or of a pipe called dev.conllu).
-SUFFIX_FORMATS = {
-    ".conllu": "conllu",
-    ".parquet": "parquet",
-    ".json": "json",
-    ".jsonl": "json",
-    ".tsv": "tsv",
-    ".csv": "csv",
-}
 
 
 def guess_format(path: str, sentences: bool = False) -> str:

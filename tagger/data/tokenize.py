@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 MAX_CHARS = 100_000  # longer texts are tokenized in pieces cut at whitespace
 _UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)  # greedy: ends after the last whitespace
+SENTENCIZER = ["sentencizer"]
 MAX_LEXEMES = 50_000  # spaCy's vocabulary grows with every new word; start afresh past this
 
 
@@ -42,7 +43,8 @@ class TextTokenizer:
         import spacy  # imported here so that importing this module stays light
 
         self.nlp: Language = spacy.blank(self.lang)
-        self.nlp.add_pipe("sentencizer")
+        # Its rule is applied by _doc_sentences, on arrays: as spaCy's pipe, faster.
+        self._punct_chars = frozenset(self.nlp.add_pipe("sentencizer").punct_chars)
 
     def sentences(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[list[str]]]:
         """For each text, its sentences as lists of tokens; `[]` for a blank text."""
@@ -50,9 +52,11 @@ class TextTokenizer:
             self._load()
             release_freed_memory()
         pieces = ((piece, k) for k, text in enumerate(texts) for piece in _pieces(text))
-        docs = self.nlp.pipe(pieces, batch_size=batch_size, as_tuples=True)
+        # The tokenizer alone: the sentencizer's rule is applied to arrays (_doc_sentences).
+        docs = self.nlp.pipe(pieces, batch_size=batch_size, as_tuples=True, disable=SENTENCIZER)
+        punct = self._punct_chars
         for _, group in groupby(docs, key=itemgetter(1)):
-            yield [sentence for doc, _ in group for sentence in _doc_sentences(doc)]
+            yield [sentence for doc, _ in group for sentence in _doc_sentences(doc, punct)]
 
 
 def _pieces(text: str) -> Iterator[str]:
@@ -65,16 +69,43 @@ def _pieces(text: str) -> Iterator[str]:
     yield text
 
 
-def _doc_sentences(doc: Doc) -> list[list[str]]:
-    """Sentences of a parsed Doc, without whitespace; sentences left empty are dropped."""
+def _doc_sentences(doc: Doc, punct_chars: frozenset[str]) -> list[list[str]]:
+    """Sentences of a tokenized Doc as spaCy's sentencizer cuts them, without whitespace;
+    sentences left empty are dropped. Read from arrays: no Token object is made."""
+    from spacy.attrs import IDX, IS_PUNCT, LENGTH
+
+    if not len(doc):
+        return []
+    text = doc.text
+    rows = doc.to_array([IDX, LENGTH, IS_PUNCT]).tolist()
+    words = [text[start : start + length] for start, length, _ in rows]
+    starts = sentence_starts(words, [punct for *_, punct in rows], punct_chars)
     sentences = []
-    for sent in doc.sents:
+    for start, end in zip(starts, [*starts[1:], len(words)], strict=True):
         # spaCy already splits on every str.isspace() character and marks such runs
-        # `is_space`; splitting each token again makes the no-whitespace promise local.
-        tokens = [piece for token in sent for piece in token.text.split()]
+        # `is_space`; splitting the tokens again makes the no-whitespace promise local.
+        tokens = " ".join(words[start:end]).split()
         if tokens:
             sentences.append(tokens)
     return sentences
+
+
+def sentence_starts(
+    words: list[str], is_punct: list[int], punct_chars: frozenset[str]
+) -> list[int]:
+    """Where sentences start, by the rule of spaCy's Sentencizer.predict: after a token of
+    `punct_chars`, the next token that is neither punctuation nor such a token starts one."""
+    starts: list[int] = []
+    start, seen_period = 0, False
+    for i, word in enumerate(words):
+        in_chars = word in punct_chars
+        if seen_period and not is_punct[i] and not in_chars:
+            starts.append(start)
+            start, seen_period = i, False
+        elif in_chars:
+            seen_period = True
+    starts.append(start)
+    return starts
 
 
 def pretokenized(line: str) -> list[str]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tagger.data.corpus import TOKEN_FORMATS, load_split
+from tagger.data.corpus_formats import TOKEN_FORMATS
 from tagger.formats import CONLLU_TAG_FIELDS, FORMATS, SentenceWriter
 from tagger.scores import Evaluation, tag_scores
 
@@ -49,6 +49,8 @@ class Task:
     # -- corpora and targets
     def load_split(self, data: DataConfig, split: str, data_dir: Path | None = None) -> Dataset:
         """The `split` of the corpus described by `data`, read as this task reads it."""
+        from tagger.data.corpus import load_split  # `datasets`: not imported to tag
+
         return load_split(data, split, data_dir, self.corpus, self.name)
 
     def prepare(

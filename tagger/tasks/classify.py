@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tagger.data.corpus import SENTENCE_FORMATS
+from tagger.data.corpus_formats import SENTENCE_FORMATS
 from tagger.formats import SENTENCE_FORMATS as OUTPUT_FORMATS
 from tagger.formats import write_classified
 from tagger.scores import SentenceEvaluation, sentence_scores

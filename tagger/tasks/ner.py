@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tagger.data.corpus import check_entity_tags, corpus_scheme
 from tagger.data.schemes import convert, convert_all, entity_types, scheme_labels
 from tagger.scores import EntityEvaluation, entity_scores
 from tagger.tasks.base import Examples, Task
@@ -29,6 +28,8 @@ class EntityTask(Task):
     def load_split(self, data: DataConfig, split: str, data_dir: Path | None = None) -> Dataset:
         """A token corpus whose tags must be entity tags (a malformed one names file:line)."""
         dataset = super().load_split(data, split, data_dir)
+        from tagger.data.corpus import check_entity_tags  # `datasets`: not imported to tag
+
         check_entity_tags(dataset, data, split)
         return dataset
 
@@ -37,6 +38,8 @@ class EntityTask(Task):
     ) -> tuple[Config, Examples, Examples, list[str]]:
         """Training tags in the model's scheme, dev tags in IOB2 (for scoring), and the
         corpus scheme recorded in the config so evaluation reads files the same way."""
+        from tagger.data.corpus import corpus_scheme
+
         scheme = corpus_scheme(config.data, train[1])
         train_tags, repaired = convert_all(train[1], scheme, config.model.scheme)
         dev_tags, dev_repaired = convert_all(dev[1], scheme, "iob2")
@@ -91,6 +94,7 @@ class EntityTask(Task):
         return gold == "O" or (prefix in ("B", "I", "E", "S") and f"B-{kind}" in labels)
 
     def gold_scheme(self, source: DataConfig, dataset: Dataset) -> str:
+        from tagger.data.corpus import corpus_scheme
         from tagger.data.dataset import as_lists
 
         return corpus_scheme(source, as_lists(dataset)[1])

@@ -134,3 +134,46 @@ def test_long_texts_are_cut_at_any_whitespace(monkeypatch: pytest.MonkeyPatch, s
     words = [f"word{i}" for i in range(60)]
     (sentences,) = TextTokenizer("en").sentences([space.join(words)])
     assert [t for s in sentences for t in s] == words
+
+
+@pytest.fixture(scope="module")
+def spacy_sentencizer() -> object:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def spacy_sentences(nlp: object, text: str) -> list[list[str]]:
+    """The reference: spaCy's own sentencizer and Doc.sents, whitespace dropped."""
+    found = [[p for token in sent for p in token.text.split()] for sent in nlp(text).sents]
+    return [sentence for sentence in found if sentence]
+
+
+TRICKY = [
+    'He said "Stop!" Then he left.',
+    "Wait... what?! Really?? Yes.",
+    "U.S. officials met at 5 p.m. yesterday. They left.",
+    "Line one.\n\nLine two!\tThree? (Four.) [Five!] 'Six.'",
+    "。これは文です。次の文！",
+    "No end punctuation here",
+    "!!! ??? ...",
+    ". starts with a period. ",
+    "Emoji 😀. Next 👍! Done",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_sentences_as_spacys_sentencizer_cuts_them(
+    tokenizer: TextTokenizer, spacy_sentencizer: object, text: str
+) -> None:
+    assert tokenize(tokenizer, text) == spacy_sentences(spacy_sentencizer, text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=CHARS, max_size=80))
+def test_any_text_is_cut_as_spacys_sentencizer_cuts_it(
+    tokenizer: TextTokenizer, spacy_sentencizer: object, text: str
+) -> None:
+    assert tokenize(tokenizer, text) == spacy_sentences(spacy_sentencizer, text)
