@@ -8,8 +8,9 @@ from typing import Any
 HEARTBEAT_S = 10  # a running trial writes its heartbeat this often
 GRACE_S = 40  # a running trial whose heartbeat is older is failed (its worker is gone)
 SQLITE_TIMEOUT_S = 120  # a worker waits this long for another's write lock on the file
-# The tests share one SQLite file between processes: it stands in for PostgreSQL, which
-# would need a server started as a non-root user and a driver (psycopg2) in the env.
+# Machines share a study through PostgreSQL (the tune extra brings the driver, psycopg 3):
+# tests/tune/test_tune_postgres.py starts a throwaway server (as the `postgres` user when
+# root) and runs two `tagger tune` processes on one study; the other tests use SQLite.
 
 
 def open_storage(url: str, heartbeat_s: int = HEARTBEAT_S, grace_s: int = GRACE_S) -> Any:
