@@ -106,6 +106,7 @@ def main() -> None:
         parser.error("--config: one config, or two trained side by side")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    Path(args.models).mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
         rows: list[dict] = []
         for config in args.config:

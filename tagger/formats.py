@@ -179,21 +179,23 @@ class SentenceWriter:
         layout = sentence.layout
         surface = layout.tokens if layout else [Token(t, (t,)) for t in sentence.tokens]
         tags = iter(sentence.tags)
+        field = self.tag_field
         i = 1
         for token in surface:
-            space = [] if token.space_after or layout is None else ["SpaceAfter=No"]
+            space = "" if token.space_after or layout is None else "SpaceAfter=No"
             if token.multiword:  # the range line carries the surface and its spacing
                 span = f"{i}-{i + len(token.words) - 1}"
-                misc = "|".join(space) or "_"
-                lines.append("\t".join([span, token.text, *["_"] * 7, misc]) + "\n")
-                space = []
-            for word in token.words:
+                lines.append(f"{span}\t{token.text}\t_\t_\t_\t_\t_\t_\t_\t{space or '_'}\n")
+                space = ""
+            for word in token.words:  # one f-string per line: this loop is tagging's output
                 tag = next(tags)
-                upos = tag if self.tag_field == "upos" else "_"
-                xpos = tag if self.tag_field == "xpos" else "_"
-                fields = ([f"Tag={tag}"] if self.tag_field == "misc" else []) + space
-                misc = "|".join(fields) or "_"
-                lines.append("\t".join([str(i), word, "_", upos, xpos, *["_"] * 4, misc]) + "\n")
+                if field == "upos":
+                    lines.append(f"{i}\t{word}\t_\t{tag}\t_\t_\t_\t_\t_\t{space or '_'}\n")
+                elif field == "xpos":
+                    lines.append(f"{i}\t{word}\t_\t_\t{tag}\t_\t_\t_\t_\t{space or '_'}\n")
+                else:  # misc
+                    misc = f"Tag={tag}|{space}" if space else f"Tag={tag}"
+                    lines.append(f"{i}\t{word}\t_\t_\t_\t_\t_\t_\t_\t{misc}\n")
                 i += 1
         self.out.write("".join(lines) + "\n")
 
