@@ -22,12 +22,13 @@ def trials_csv(study: Any, objectives: list[str]) -> str:
     keys = sorted({key for t in trials for key in t.params})
     out = io.StringIO()
     rows = csv.writer(out, lineterminator="\n")
-    rows.writerow(["number", "state", *objectives, "seconds", "dev_by_epoch", *ATTRS, *keys])
+    attr_names = [name for name in ATTRS if name not in objectives]  # no column twice
+    rows.writerow(["number", "state", *objectives, "seconds", "dev_by_epoch", *attr_names, *keys])
     for t in trials:
         values = list(t.values) if t.values is not None else [""] * len(objectives)
         seconds = f"{t.duration.total_seconds():.1f}" if t.duration else ""
         by_epoch = " ".join(f"{s:.4f}" for s in t.user_attrs.get("dev_scores", []))
-        attrs = [t.user_attrs.get(name, "") for name in ATTRS]
+        attrs = [t.user_attrs.get(name, "") for name in attr_names]
         params = [t.params.get(key, "") for key in keys]
         rows.writerow([t.number, t.state.name, *values, seconds, by_epoch, *attrs, *params])
     return out.getvalue()

@@ -20,7 +20,10 @@ def test_two_objectives_write_their_front(tmp_path: Path) -> None:
     assert setup.pruner == "none"
     tune(setup)
     with open(out / "trials.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    header = list(reader.fieldnames or [])
+    assert len(header) == len(set(header)), f"a column twice: {header}"
     assert len(rows) == 3 and all(float(row["words_per_s"]) > 0 for row in rows)
     front = sorted((out / "front").glob("*.toml"))
     assert front, "no front point written"
