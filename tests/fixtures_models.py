@@ -27,28 +27,32 @@ class TrainedModel:
     summary: dict[str, Any]
 
 
-def _train(folder: Path, make_config: Callable[[Path], Config]) -> TrainedModel:
-    """Train make_config(folder) into folder/model, on the CPU as every test serves it."""
+def _train(folder: Path, make_config: Callable[[Path], Config], plots: bool) -> TrainedModel:
+    """Train make_config(folder) into folder/model, on the CPU as every test serves it;
+    training.png only where asked (drawing it costs more than a toy training)."""
     config = make_config(folder)
-    summary = train(config, folder / "model", progress=False, device="cpu")
+    summary = train(config, folder / "model", progress=False, device="cpu", plots=plots)
     return TrainedModel(config, folder / "model", summary)
 
 
 @pytest.fixture(scope="session")
 def shared_pos(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable) -> TrainedModel:
-    """The tiny POS model of `tiny_config(folder)` (UPOS tags; dev in ../corpus/dev.conllu)."""
-    return _train(tmp_path_factory.mktemp("shared-pos"), tiny_config)
+    """The tiny POS model of `tiny_config(folder)` (UPOS tags; dev in ../corpus/dev.conllu),
+    with every file training writes (training.png too)."""
+    return _train(tmp_path_factory.mktemp("shared-pos"), tiny_config, plots=True)
 
 
 @pytest.fixture(scope="session")
 def shared_ner(tmp_path_factory: pytest.TempPathFactory, tiny_ner_config: Callable) -> TrainedModel:
-    """The tiny NER model of `tiny_ner_config(folder)` (CRF head, BIOES; dev ../corpus/dev.txt)."""
-    return _train(tmp_path_factory.mktemp("shared-ner"), tiny_ner_config)
+    """The tiny NER model of `tiny_ner_config(folder)` (CRF head, BIOES; dev ../corpus/dev.txt);
+    no training.png."""
+    return _train(tmp_path_factory.mktemp("shared-ner"), tiny_ner_config, plots=False)
 
 
 @pytest.fixture(scope="session")
 def shared_sentiment(
     tmp_path_factory: pytest.TempPathFactory, tiny_sentiment_config: Callable
 ) -> TrainedModel:
-    """The tiny sentiment model of `tiny_sentiment_config(folder)` (attention pooling)."""
-    return _train(tmp_path_factory.mktemp("shared-sentiment"), tiny_sentiment_config)
+    """The tiny sentiment model of `tiny_sentiment_config(folder)` (attention pooling); no
+    training.png."""
+    return _train(tmp_path_factory.mktemp("shared-sentiment"), tiny_sentiment_config, plots=False)

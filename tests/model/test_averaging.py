@@ -54,7 +54,7 @@ def test_training_saves_the_average_and_checkpoints_the_weights(
     tmp_path: Path, tiny_config: Callable[..., Config]
 ) -> None:
     config = tiny_config(tmp_path, train={"average": 0.9, "max_epochs": 3, "patience": 100})
-    train(config, tmp_path / "model", progress=False, device="cpu")
+    train(config, tmp_path / "model", progress=False, device="cpu", plots=False)
     saved = load_file(str(tmp_path / "model" / "model.safetensors"))
     trained = load_file(str(tmp_path / "model" / "checkpoint" / "model.safetensors"))
     name = "encoder.rnn.weight_hh_l0"

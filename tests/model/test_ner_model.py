@@ -53,13 +53,14 @@ def trained(
     tmp_path_factory: pytest.TempPathFactory,
     tiny_ner_config: TinyConfig,
 ) -> tuple[Config, Path, dict]:
-    """(config, model folder, train() result) of a tiny NER model fitted to the toy corpus."""
+    """(config, model folder, train() result) of a tiny NER model fitted to the toy corpus
+    (no training.png, which costs more to draw than the training)."""
     if request.param == "crf":  # the shared model's head
         shared: TrainedModel = request.getfixturevalue("shared_ner")
         return shared.config, shared.path, shared.summary
     folder = tmp_path_factory.mktemp(f"ner-{request.param}")
     config = tiny_ner_config(folder, head=request.param)
-    result = train(config, folder / "model", progress=False)
+    result = train(config, folder / "model", progress=False, plots=False)
     return config, folder / "model", result
 
 

@@ -49,13 +49,14 @@ def trained(
     tmp_path_factory: pytest.TempPathFactory,
     tiny_sentiment_config: TinyConfig,
 ) -> tuple[Config, Path, dict]:
-    """(config, model folder, train() result) of a tiny model of each pooling, fitted."""
+    """(config, model folder, train() result) of a tiny model of each pooling, fitted (no
+    training.png, which costs more to draw than the training)."""
     if request.param == "attention":  # the shared model's pooling
         shared: TrainedModel = request.getfixturevalue("shared_sentiment")
         return shared.config, shared.path, shared.summary
     folder = tmp_path_factory.mktemp(f"sentiment-{request.param}")
     config = tiny_sentiment_config(folder, pooling=request.param)
-    result = train(config, folder / "model", progress=False)
+    result = train(config, folder / "model", progress=False, plots=False)
     return config, folder / "model", result
 
 
@@ -155,11 +156,9 @@ def test_empty_sentence_is_an_unknown_word(trained: tuple) -> None:
     assert empty_probs == pytest.approx(unknown_probs, abs=1e-6)  # other batch, other rounding
 
 
-def test_classify_needs_a_sentence_model(tmp_path: Path, tiny_config: TinyConfig) -> None:
-    config = tiny_config(tmp_path, train={"max_epochs": 1})
-    train(config, tmp_path / "pos", progress=False)
+def test_classify_needs_a_sentence_model(shared_pos: TrainedModel) -> None:
     with pytest.raises(ValueError, match="classify needs a sentence model; this one is 'pos'"):
-        Predictor.load(tmp_path / "pos").classify([["the", "dog"]])
+        Predictor.load(shared_pos.path).classify([["the", "dog"]])
 
 
 def test_predict_on_a_sentence_model_says_use_classify(trained: tuple) -> None:

@@ -188,6 +188,8 @@ def test_read_artifact_rejects_other_format_versions(
 
 
 # --- reproducibility and resume ---
+# (plots=False below: drawing training.png costs several times a toy training, and these
+# tests compare weights and logs; test_artifact_files_are_json_and_safetensors checks it)
 
 NOISY = {"dropout": 0.2, "word_dropout": 0.1}  # so that the random streams matter
 
@@ -196,14 +198,14 @@ NOISY = {"dropout": 0.2, "word_dropout": 0.1}  # so that the random streams matt
 def test_same_seed_same_weights(tmp_path: Path, tiny_config: TinyConfig, precision: str) -> None:
     schedule = {"max_epochs": 3, "patience": 100, "precision": precision}
     config = tiny_config(tmp_path, train=schedule, **NOISY)
-    train(config, tmp_path / "a", progress=False)
-    train(config, tmp_path / "b", progress=False)
+    train(config, tmp_path / "a", progress=False, plots=False)
+    train(config, tmp_path / "b", progress=False, plots=False)
     a, b = tmp_path / "a" / "model.safetensors", tmp_path / "b" / "model.safetensors"
     assert_same_tensors(state_dict(a), state_dict(b))
     assert a.read_bytes() == b.read_bytes()
 
     other_seed = tiny_config(tmp_path, train={**schedule, "seed": 2}, **NOISY)
-    train(other_seed, tmp_path / "c", progress=False)
+    train(other_seed, tmp_path / "c", progress=False, plots=False)
     c = state_dict(tmp_path / "c" / "model.safetensors")
     assert any(not torch.equal(c[k], v) for k, v in state_dict(a).items())
 
@@ -218,10 +220,10 @@ def test_resume_equals_uninterrupted(
     schedule = {"patience": 100, "precision": precision, "average": average}
     four = tiny_config(tmp_path, train={"max_epochs": 4, **schedule}, **NOISY)
     two = tiny_config(tmp_path, train={"max_epochs": 2, **schedule}, **NOISY)
-    train(four, tmp_path / "a", progress=False)
-    train(two, tmp_path / "b", progress=False)
+    train(four, tmp_path / "a", progress=False, plots=False)
+    train(two, tmp_path / "b", progress=False, plots=False)
     assert len((tmp_path / "b" / "train_log.jsonl").read_text().splitlines()) == 2
-    result = train(four, tmp_path / "b", resume=True, progress=False)
+    result = train(four, tmp_path / "b", resume=True, progress=False, plots=False)
 
     assert result["epochs"] == 4
     assert_same_tensors(
@@ -258,7 +260,7 @@ def test_pretrained_vectors_stay_frozen(tmp_path: Path, tiny_config: TinyConfig)
     config = tiny_config(
         tmp_path, train={"max_epochs": 3}, pretrained=str(tmp_path / "vectors.txt")
     )
-    train(config, tmp_path / "model", progress=False)
+    train(config, tmp_path / "model", progress=False, plots=False)
 
     artifact = read_artifact(tmp_path / "model")
     vocab = artifact.vocabs.pretrained

@@ -39,7 +39,7 @@ def test_tagger_with_a_word_cnn_fits_saves_and_loads(
     tmp_path: Path, tiny_config: Callable[..., Config]
 ) -> None:
     config = tiny_config(tmp_path, word_cnn=16, word_cnn_widths="1,3")
-    result = train(config, tmp_path / "model", progress=False)
+    result = train(config, tmp_path / "model", progress=False, plots=False)
     assert result["dev_score"] == 1.0  # the toy corpus is learnt
     artifact = read_artifact(tmp_path / "model")
     assert artifact.model.word_cnn is not None
