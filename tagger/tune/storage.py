@@ -19,11 +19,12 @@ def open_storage(url: str, heartbeat_s: int = HEARTBEAT_S, grace_s: int = GRACE_
     waits for the lock instead of failing 'database is locked')."""
     import optuna
 
+    sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {}
-    if url.startswith("sqlite"):
-        kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
+    if sqlite:  # no BEGIN from the driver: serialize_transactions sends its own
+        kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S, "isolation_level": None}}
     try:
-        return optuna.storages.RDBStorage(
+        storage = optuna.storages.RDBStorage(
             url, engine_kwargs=kwargs, heartbeat_interval=heartbeat_s, grace_period=grace_s
         )
     except (ImportError, ModuleNotFoundError) as err:
@@ -31,3 +32,16 @@ def open_storage(url: str, heartbeat_s: int = HEARTBEAT_S, grace_s: int = GRACE_
     except Exception as err:  # sqlalchemy's errors: a bad URL, a server that is not there
         text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(f"--storage {url}: {text}") from None
+    if sqlite:
+        serialize_transactions(storage.engine)
+    return storage
+
+
+def serialize_transactions(engine: Any) -> None:
+    """Each transaction on the SQLite file takes its write lock as it begins (BEGIN
+    IMMEDIATE), so that what it read is still true when it writes. Optuna relies on
+    SELECT ... FOR UPDATE, which SQLite ignores: without this, two workers both read the
+    enqueued trial as WAITING, both take it and both run it (Optuna issue #4002)."""
+    from sqlalchemy import event
+
+    event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
