@@ -10,6 +10,7 @@ import typer
 
 from tagger.cli.options import DataDir, Device, error_text, fail
 from tagger.data.errors import CorpusError
+from tagger.tune.storage import GRACE_S, HEARTBEAT_S
 
 
 def tune_cli(
@@ -41,6 +42,21 @@ def tune_cli(
         int, typer.Option("--threads", help="Torch threads per worker (0: 1 with --jobs > 1).")
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
+    heartbeat: Annotated[
+        int,
+        typer.Option(
+            "--heartbeat", metavar="SECONDS", help="How often a running trial says it is alive."
+        ),
+    ] = HEARTBEAT_S,
+    grace: Annotated[
+        int,
+        typer.Option(
+            "--grace",
+            metavar="SECONDS",
+            help="A trial silent this long lost its worker and is failed (longer on slow "
+            "shared storage).",
+        ),
+    ] = GRACE_S,
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Fix a config key in every trial.")
     ] = None,
@@ -69,6 +85,8 @@ def tune_cli(
             device=device,
             threads=threads if threads > 0 else (1 if jobs > 1 else 0),
             progress=not quiet,
+            heartbeat_s=heartbeat,
+            grace_s=grace,
         )
         summary = tune(setup, jobs)
     except (ConfigError, CorpusError, OSError, ValueError) as err:

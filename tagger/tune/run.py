@@ -55,6 +55,7 @@ def make_setup(
         overrides=overrides,
         **options,
     )
+    _check_heartbeat(setup)
     try:
         config = setup.config({})
     except ConfigError as err:
@@ -77,6 +78,18 @@ def _check_overrides(overrides: tuple[str, ...], params: tuple[Any, ...]) -> Non
         key = item.split("=", 1)[0].strip()
         if key in sampled:
             raise ValueError(f"--set {item}: the space samples {key}; drop one of the two")
+
+
+def _check_heartbeat(setup: TuneSetup) -> None:
+    """Optuna's heartbeat is a whole number of seconds; a grace period no longer than it
+    would fail a live worker's trial between two beats."""
+    if setup.heartbeat_s < 1:
+        raise ValueError(f"--heartbeat: expected at least 1 second, got {setup.heartbeat_s}")
+    if setup.grace_s <= setup.heartbeat_s:
+        raise ValueError(
+            f"--grace: expected more seconds than --heartbeat ({setup.heartbeat_s}), "
+            f"got {setup.grace_s}"
+        )
 
 
 def tune(setup: TuneSetup, jobs: int = 1) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 from tagger.config import Config, config_from_dict
 from tagger.tune.objectives import directions
 from tagger.tune.space import BUDGET_KEY, Param, config_value, with_values
+from tagger.tune.storage import GRACE_S, HEARTBEAT_S, open_storage
 
 PRUNERS = ("median", "hyperband", "none")
 OBJECTIVES_ATTR = "tagger_objectives"  # the study's objective names, kept in its storage
@@ -35,6 +36,8 @@ class TuneSetup:
     device: str = "auto"
     threads: int = 0  # torch threads of a worker process (0: torch's default)
     progress: bool = True  # a line per finished trial on stderr
+    heartbeat_s: int = HEARTBEAT_S  # a running trial's heartbeat interval
+    grace_s: int = GRACE_S  # a trial silent this long has lost its worker: failed
 
     def config(self, values: dict[str, Any]) -> Config:
         """The config of a trial that samples `values` (dotted keys)."""
@@ -74,11 +77,9 @@ def open_study(setup: TuneSetup, worker: int = 0) -> Any:
     import optuna
 
     quiet_optuna()
-    from tagger.tune.storage import open_storage
-
     max_epochs = setup.config({}).train.max_epochs
     study = optuna.create_study(
-        storage=open_storage(setup.storage),
+        storage=open_storage(setup.storage, setup.heartbeat_s, setup.grace_s),
         study_name=setup.study,
         directions=directions(list(setup.objectives)),
         sampler=make_sampler(setup.objectives, setup.seed + worker),

@@ -11,7 +11,6 @@ import optuna
 import pytest
 from tune_helpers import write_tiny
 
-from tagger.tune import storage
 from tagger.tune.run import make_setup, tune
 from tagger.tune.study import open_study
 
@@ -31,18 +30,15 @@ def test_two_workers_share_the_study(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:Heartbeat of storage")  # study.ask() with a heartbeat
-def test_a_dead_workers_trial_is_failed_and_replaced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(storage, "HEARTBEAT_S", 1)
-    monkeypatch.setattr(storage, "GRACE_S", 1)
+def test_a_dead_workers_trial_is_failed_and_replaced(tmp_path: Path) -> None:
     config, space = write_tiny(tmp_path)
-    setup = make_setup(config, space, tmp_path / "out", 1, 0.5, progress=False)
-    (tmp_path / "out").mkdir()
+    out = tmp_path / "out"
+    setup = make_setup(config, space, out, 1, 0.5, progress=False, heartbeat_s=1, grace_s=2)
+    out.mkdir()
     study = open_study(setup)
     orphan = study.ask()  # RUNNING, as a worker killed mid-trial leaves it
     study._storage.record_heartbeat(orphan._trial_id)
-    time.sleep(2.5)  # its heartbeat is now older than the grace period
+    time.sleep(3)  # its heartbeat is now older than the grace period (SQLite: whole seconds)
     summary = tune(setup)
     states = {t.number: t.state for t in open_study(setup).get_trials()}
     assert states == {0: optuna.trial.TrialState.FAIL, 1: optuna.trial.TrialState.COMPLETE}
