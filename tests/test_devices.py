@@ -128,7 +128,7 @@ def test_bf16_training_on_cpu_is_recorded_and_loads(
     tmp_path: Path, tiny_config: Callable[..., Config]
 ) -> None:
     config = tiny_config(tmp_path, train={"precision": "bf16", "max_epochs": 2})
-    result = train(config, tmp_path / "bf16", progress=False, device="cpu")
+    result = train(config, tmp_path / "bf16", progress=False, plots=False, device="cpu")
     meta = json.loads((tmp_path / "bf16" / "meta.json").read_text())
     assert meta["precision"] == "bf16" and meta["device"] == "cpu" and meta["world_size"] == 1
     assert result["device"] == "cpu"

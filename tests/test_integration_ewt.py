@@ -52,7 +52,7 @@ def test_train_and_evaluate_on_ewt(tmp_path: Path) -> None:
             },
         }
     )
-    result = train(config, tmp_path / "model", data_dir=CORPORA, progress=False)
+    result = train(config, tmp_path / "model", data_dir=CORPORA, progress=False, plots=False)
     assert result["epochs"] == 2
 
     scores = CliRunner().invoke(

@@ -104,7 +104,7 @@ def test_a_failed_save_leaves_the_previous_model_intact(
     tmp_path: Path, tiny_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = tiny_config(tmp_path, train={"max_epochs": 2})
-    train(config, tmp_path / "model", progress=False)
+    train(config, tmp_path / "model", progress=False, plots=False)
     before = {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir() if p.is_file()}
     artifact = read_artifact(tmp_path / "model")
 

@@ -48,7 +48,7 @@ def models(
     model's ONNX file (when onnx is installed)."""
     folder = tmp_path_factory.mktemp("serving")
     found = {"pos": shared_pos.path, "ner": shared_ner.path, "tok": folder / "tok"}
-    train(tokenizer_config(folder / "t"), found["tok"], progress=False)
+    train(tokenizer_config(folder / "t"), found["tok"], progress=False, plots=False)
     if has("onnx", "onnxruntime"):
         found["onnx"] = folder / "pos.onnx"
         assert invoke("export", found["pos"], "--onnx", found["onnx"]).exit_code == 0

@@ -208,7 +208,7 @@ def pos_checkpoint(
     """An output folder whose checkpoint holds one epoch of a tiny POS model, and its config."""
     folder = tmp_path_factory.mktemp("resume")
     config = tiny_config(folder, train={"max_epochs": 1})
-    train(config, folder / "m", progress=False)
+    train(config, folder / "m", progress=False, plots=False)
     return folder / "m", config
 
 

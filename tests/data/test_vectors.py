@@ -92,7 +92,7 @@ def test_a_model_trained_on_spacy_vectors_saves_and_loads(tmp_path: Path, tiny_c
 
     folder = write_pruned_pipeline(tmp_path / "nlp")
     config = tiny_config(tmp_path, pretrained=f"spacy:{folder}")
-    train(config, tmp_path / "model", progress=False)
+    train(config, tmp_path / "model", progress=False, plots=False)
     artifact = read_artifact(tmp_path / "model")
     assert artifact.vocabs.pretrained is not None and artifact.vocabs.pretrained.rows
     weight = artifact.model.state_dict()["embedder.pretrained.weight"]

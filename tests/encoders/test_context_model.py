@@ -50,7 +50,7 @@ def context_model(
     )
     for path in (config.data.train, config.data.dev):
         split_documents(Path(path))
-    train(config, tmp_path / "model", progress=False, device="cpu")
+    train(config, tmp_path / "model", progress=False, plots=False, device="cpu")
     return tmp_path / "model", config
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +21,24 @@ from tagger.train import train
 SENTENCES = [["The", "dog", "sees", "a", "cat", "."], ["A", "big", "tree", "!"]]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def encoder_model(
-    tiny_bert: Path, tiny_config: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Path, Any]:
-    monkeypatch.setenv("TAGGER_FEATURE_CACHE", str(tmp_path / "cache"))
-    config = tiny_config(
-        tmp_path, train={"max_epochs": 3}, encoder=str(tiny_bert), encoder_layers="-2,-1"
-    )
-    train(config, tmp_path / "model", progress=False, device="cpu")
-    return tmp_path / "model", config
+    tiny_bert: Path, tiny_config: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, Any]]:
+    """(model folder, config) of a tiny tagger over tiny_bert, trained once for the module
+    (copy it before changing it); its feature cache, ../cache, is the module's while it runs."""
+    folder = tmp_path_factory.mktemp("encoder-model")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TAGGER_FEATURE_CACHE", str(folder / "cache"))
+        config = tiny_config(
+            folder, train={"max_epochs": 3}, encoder=str(tiny_bert), encoder_layers="-2,-1"
+        )
+        train(config, folder / "model", progress=False, device="cpu", plots=False)
+        yield folder / "model", config
 
 
 def test_trains_records_the_encoder_and_caches_its_features(
-    encoder_model: tuple[Path, Any], tiny_bert: Path, tmp_path: Path
+    encoder_model: tuple[Path, Any], tiny_bert: Path
 ) -> None:
     model, _ = encoder_model
     meta = json.loads((model / "meta.json").read_text())
@@ -43,7 +48,7 @@ def test_trains_records_the_encoder_and_caches_its_features(
     artifact = read_artifact(model)
     mix = artifact.model.embedder.encoder_mix
     assert mix is not None and mix.weights.shape == (2,)
-    assert any((tmp_path / "cache").rglob("*"))  # the features are on disk
+    assert any((model.parent / "cache").rglob("*"))  # the features are on disk
 
 
 def test_loaded_model_tags_as_scored_and_batch_equals_single(
@@ -84,8 +89,8 @@ def test_resume_equals_an_uninterrupted_run(
     from dataclasses import replace
 
     two = replace(config, train=replace(config.train, max_epochs=2))
-    train(two, tmp_path / "resumed", progress=False, device="cpu")
-    train(config, tmp_path / "resumed", resume=True, progress=False, device="cpu")
+    train(two, tmp_path / "resumed", progress=False, device="cpu", plots=False)
+    train(config, tmp_path / "resumed", resume=True, progress=False, device="cpu", plots=False)
     whole = read_artifact(model).model.state_dict()
     resumed = read_artifact(tmp_path / "resumed").model.state_dict()
     assert all(torch.equal(whole[k], resumed[k]) for k in whole)

@@ -46,7 +46,7 @@ def tuned_model(
     """A fine-tuned model trained once for this module: copy it before changing it."""
     folder = tmp_path_factory.mktemp("tuned")
     config = tuned_config(tiny_config, folder, tiny_bert)
-    result = train(config, folder / "model", progress=False, device="cpu")
+    result = train(config, folder / "model", progress=False, plots=False, device="cpu")
     return folder / "model", config, result
 
 
@@ -198,10 +198,12 @@ def test_resume_equals_an_uninterrupted_run(
     tiny_bert: Path, tiny_config: Any, tmp_path: Path
 ) -> None:
     config = tuned_config(tiny_config, tmp_path, tiny_bert, average=0.9)  # 2 epochs
-    whole = train(config, tmp_path / "whole", progress=False, device="cpu")
+    whole = train(config, tmp_path / "whole", progress=False, plots=False, device="cpu")
     one = replace(config, train=replace(config.train, max_epochs=1))
-    train(one, tmp_path / "resumed", progress=False, device="cpu")
-    resumed = train(config, tmp_path / "resumed", resume=True, progress=False, device="cpu")
+    train(one, tmp_path / "resumed", progress=False, plots=False, device="cpu")
+    resumed = train(
+        config, tmp_path / "resumed", resume=True, progress=False, plots=False, device="cpu"
+    )
     assert resumed["weights_sha256"] == whole["weights_sha256"]  # encoder and optimizer too
     a = read_artifact(tmp_path / "whole").model.state_dict()
     b = read_artifact(tmp_path / "resumed").model.state_dict()

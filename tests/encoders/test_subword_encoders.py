@@ -178,7 +178,7 @@ def test_a_pos_model_trains_and_tags_raw_text(
     config = tiny_config(
         tmp_path, train={"max_epochs": 3}, encoder=str(folder), encoder_layers="-2,-1"
     )
-    train(config, tmp_path / "model", progress=False, device="cpu")
+    train(config, tmp_path / "model", progress=False, plots=False, device="cpu")
     meta = json.loads((tmp_path / "model" / "meta.json").read_text())
     assert meta["encoder"]["name"] == str(folder) and meta["encoder"]["dim"] == 32
     predictor = Predictor.load(tmp_path / "model")

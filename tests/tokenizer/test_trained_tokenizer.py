@@ -52,7 +52,7 @@ def tokenizer_model(corpus: tuple[Path, Path], tmp_path_factory: pytest.TempPath
         }
     )
     output = tmp_path_factory.mktemp("tok") / "model"
-    result = train(config, output, progress=False)
+    result = train(config, output, progress=False, plots=False)
     assert result["dev_score"] == 1.0, result  # tokens and sentences F1 both 100 on dev
     return output
 
@@ -71,7 +71,7 @@ def pos_model(corpus: tuple[Path, Path], tokenizer_model: Path, tmp_path_factory
         [f"data.tokenizer={tokenizer_model}"],
     )
     output = tmp_path_factory.mktemp("pos") / "model"
-    train(config, output, progress=False)
+    train(config, output, progress=False, plots=False)
     return output
 
 
