@@ -42,6 +42,12 @@ class Objective:
 
     def __call__(self, trial: Any) -> float | tuple[float, ...]:
         setup = self.setup
+        # Optuna's heartbeat thread writes its first beat a moment later; a worker killed
+        # before it would leave this trial RUNNING for ever (fail_stale_trials only fails
+        # trials that have a heartbeat).
+        record_heartbeat = getattr(trial.study._storage, "record_heartbeat", None)
+        if record_heartbeat is not None:
+            record_heartbeat(trial._trial_id)
         if counted_before(trial.study, trial.number) >= setup.trials:
             trial.set_user_attr("note", "surplus: the study had its trials")
             raise Surplus(f"trial {trial.number}: the study has its {setup.trials} trials")

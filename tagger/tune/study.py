@@ -82,10 +82,13 @@ def open_study(setup: TuneSetup, worker: int = 0) -> Any:
         storage=open_storage(setup.storage, setup.heartbeat_s, setup.grace_s),
         study_name=setup.study,
         directions=directions(list(setup.objectives)),
-        sampler=make_sampler(setup.objectives, setup.seed + worker),
         pruner=make_pruner(setup.pruner, max_epochs),
         load_if_exists=True,
     )
+    # A worker that joins a running study (a restart, another machine) must not replay the
+    # random start of the worker whose number it has: its seed counts the trials there.
+    seen = len(study.get_trials(deepcopy=False))
+    study.sampler = make_sampler(setup.objectives, setup.seed + worker + 7919 * seen)
     found = study.user_attrs.get(OBJECTIVES_ATTR)
     if found is None:
         study.set_user_attr(OBJECTIVES_ATTR, list(setup.objectives))

@@ -66,7 +66,8 @@ def run_worker(setup: TuneSetup, worker: int = 0) -> None:
         if setup.progress and not isinstance(trial.user_attrs.get("note"), str):
             print(progress_line(study, trial, setup.trials), file=sys.stderr, flush=True)
 
-    for _ in range(4 * setup.trials):  # a bound, should trials keep failing
+    started = 0
+    while True:
         optuna.storages.fail_stale_trials(study)  # a killed worker's trial fails
         done, running = finished(study)
         if done >= setup.trials:
@@ -74,7 +75,21 @@ def run_worker(setup: TuneSetup, worker: int = 0) -> None:
         if done + running >= setup.trials:  # the last ones run elsewhere
             time.sleep(POLL_S)
             continue
-        study.optimize(objective, n_trials=1, catch=(Surplus, TrainingDiverged), callbacks=[show])
+        if started >= 4 * setup.trials:  # a bound, should trials keep failing
+            raise ValueError(
+                f"tune: this worker started {started} trials and the study still has only "
+                f"{done} of --trials {setup.trials} complete or pruned: see the failed ones "
+                "in trials.csv"
+            )
+        started += 1
+        try:
+            study.optimize(
+                objective, n_trials=1, catch=(Surplus, TrainingDiverged), callbacks=[show]
+            )
+        except optuna.exceptions.UpdateFinishedTrialError as err:
+            # Another worker found this live trial's heartbeat too old (a starved process,
+            # or --grace too short) and failed it: this worker goes on with another.
+            print(f"warning: worker {worker}: {err} (a longer --grace?)", file=sys.stderr)
 
 
 def _worker_main(setup: TuneSetup, worker: int) -> None:
@@ -110,6 +125,6 @@ def run_workers(setup: TuneSetup, jobs: int) -> None:
     if failed:
         codes = ", ".join(f"worker {k}: status {processes[k].exitcode}" for k in failed)
         raise WorkersFailed(
-            f"tune: workers ended with errors ({codes}; their lines are above); the study "
+            f"tune: workers ended with errors ({codes}; their lines, if any, are above); the study "
             "keeps every finished trial: run the same command again to continue it"
         )

@@ -90,3 +90,23 @@ def test_a_set_key_the_space_samples_is_refused(studied) -> None:
     config, space = folder / "tiny.toml", folder / "space.toml"
     with pytest.raises(ValueError, match="the space samples model.hidden"):
         make_setup(config, space, folder / "new", 3, 0.5, overrides=["model.hidden=8"])
+
+
+def test_a_worker_joining_a_study_does_not_replay_the_random_start(tmp_path: Path) -> None:
+    """A restarted worker (or another machine) with the same --seed and worker number
+    samples afresh: its seed counts the trials already in the study."""
+    from tagger.tune.study import open_study
+
+    config, space = write_tiny(tmp_path)
+    setup = make_setup(config, space, tmp_path / "out", 3, 0.5, seed=3, progress=False)
+    setup.output.mkdir()
+
+    def first_sample() -> dict:
+        study = open_study(setup, worker=0)
+        trial = study.ask()
+        values = {param.key: param.sample(trial) for param in setup.params}
+        study.tell(trial, 0.5)
+        return values
+
+    first, again = first_sample(), first_sample()
+    assert first != again  # the same seed would replay `first` (TPE starts at random)
