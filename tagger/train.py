@@ -85,8 +85,8 @@ def train(
         distributed.stop(world)  # the trainer and its DDP wrapper are gone by now
     if world.main and plots:
         write_training_plot(output)
-        if bundle and not config.model.encoder_finetune:  # a tuned one is in it already
-            bundle_encoder(output, resolve_encoder(config.model.encoder)[0])
+    if world.main and bundle and not config.model.encoder_finetune:  # a tuned one is in it
+        bundle_encoder(output, resolve_encoder(config.model.encoder)[0])
     return {
         "epochs": state.epoch,
         "best_epoch": state.best_epoch,

@@ -147,7 +147,7 @@ def test_a_bundled_encoder_serves_when_the_original_is_gone(
     bert = build_tiny_bert(tmp_path / "bert")
     config = tiny_config(tmp_path, train={"max_epochs": 1}, encoder=str(bert), encoder_layers="-1")
     model = tmp_path / "model"
-    train(config, model, progress=False, device="cpu", bundle=True)
+    train(config, model, progress=False, device="cpu", bundle=True, plots=False)
     assert (model / "encoder" / "model.safetensors").is_file()
     expected = Predictor.load(model).predict(SENTENCES)
     pipeline = tmp_path / "pipeline"
