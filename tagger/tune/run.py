@@ -97,7 +97,7 @@ def tune(setup: TuneSetup, jobs: int = 1) -> dict[str, Any]:
     the tune folder and print the table; a summary of the study."""
     from tagger.tune.plots import write_plots
     from tagger.tune.results import table, write_results
-    from tagger.tune.workers import WorkersFailed, run_workers
+    from tagger.tune.workers import WorkersFailed, finished, run_workers
 
     if jobs < 1:
         raise ValueError(f"--jobs: expected at least 1, got {jobs}")
@@ -113,7 +113,8 @@ def tune(setup: TuneSetup, jobs: int = 1) -> dict[str, Any]:
     enqueue_base(study, setup)
     failed: WorkersFailed | None = None
     try:
-        run_workers(setup, jobs)
+        if finished(study)[0] < setup.trials:  # a finished study starts no workers
+            run_workers(setup, jobs)
     except WorkersFailed as err:  # a killed worker: what the others finished is written
         failed = err
     objectives = list(setup.objectives)

@@ -73,7 +73,7 @@ def run_worker(setup: TuneSetup, worker: int = 0) -> None:
         if done >= setup.trials:
             return
         if done + running >= setup.trials:  # the last ones run elsewhere
-            time.sleep(POLL_S)
+            time.sleep(min(POLL_S, setup.grace_s / 2))  # a dead worker's trial fails soon
             continue
         if started >= 4 * setup.trials:  # a bound, should trials keep failing
             raise ValueError(
