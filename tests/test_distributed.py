@@ -58,11 +58,22 @@ def torchrun(config: Path, output: Path, *extra: str, nproc: int = 2) -> dict:
     return json.loads(summaries[0])
 
 
-@pytest.fixture
-def ddp_config(tmp_path: Path, tiny_config: Callable[..., Config]) -> Config:
+@pytest.fixture(scope="module")
+def ddp_config(
+    tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]
+) -> Config:
     # 20 training sentences in batches of 4: 5 batches, which 2 ranks cannot split
     # evenly without my_batches' padding (a rank stepping once more would hang).
-    return tiny_config(tmp_path, train={"max_epochs": 3, "patience": 0})
+    return tiny_config(tmp_path_factory.mktemp("ddp"), train={"max_epochs": 3, "patience": 0})
+
+
+@pytest.fixture(scope="module")
+def whole_run(tmp_path_factory: pytest.TempPathFactory, ddp_config: Config) -> tuple[Path, dict]:
+    """(model folder, rank 0's summary) of one uninterrupted torchrun of ddp_config: what
+    the first test checks, and what a resumed run must equal."""
+    folder = tmp_path_factory.mktemp("ddp-whole")
+    config = write_config(ddp_config, folder / "tiny.toml")
+    return folder / "whole", torchrun(config, folder / "whole")
 
 
 def test_my_batches_split_every_batch_and_pad_to_equal_counts() -> None:
@@ -85,19 +96,20 @@ def test_world_from_torchrun_environment(monkeypatch: pytest.MonkeyPatch) -> Non
         from_environment()
 
 
-def test_two_gloo_processes_train_one_model(tmp_path: Path, ddp_config: Config) -> None:
-    config = write_config(ddp_config, tmp_path / "tiny.toml")
-    summary = torchrun(config, tmp_path / "ddp")
-    train(ddp_config, tmp_path / "single", progress=False, device="cpu")
+def test_two_gloo_processes_train_one_model(
+    tmp_path: Path, ddp_config: Config, whole_run: tuple[Path, dict]
+) -> None:
+    ddp, summary = whole_run
+    train(ddp_config, tmp_path / "single", progress=False, device="cpu", plots=False)
     assert summary["world_size"] == 2 and summary["device"] == "cpu"
     assert summary["epochs"] == 3
-    meta = json.loads((tmp_path / "ddp" / "meta.json").read_text())
+    meta = json.loads((ddp / "meta.json").read_text())
     assert meta["world_size"] == 2 and meta["device"] == "cpu"
-    log = [json.loads(line) for line in (tmp_path / "ddp" / "train_log.jsonl").open()]
+    log = [json.loads(line) for line in (ddp / "train_log.jsonl").open()]
     assert len(log) == 3
     # Tokens of both ranks: the whole corpus plus the batch repeated to even the ranks out.
     assert all(e["tokens"] >= single_epoch_tokens(tmp_path / "single") for e in log)
-    predictor = Predictor.load(tmp_path / "ddp")
+    predictor = Predictor.load(ddp)
     tags = predictor.predict([["the", "dog", "runs"]])
     assert len(tags[0]) == 3
 
@@ -134,10 +146,10 @@ def test_ranks_end_with_identical_weights_and_only_rank_0_writes(
 
 
 def test_resume_under_torchrun_equals_an_uninterrupted_run(
-    tmp_path: Path, ddp_config: Config
+    tmp_path: Path, ddp_config: Config, whole_run: tuple[Path, dict]
 ) -> None:
     config = write_config(ddp_config, tmp_path / "tiny.toml")
-    whole = torchrun(config, tmp_path / "whole")
+    _, whole = whole_run
     torchrun(config, tmp_path / "parts", "--set", "train.max_epochs=1")
     resumed = torchrun(config, tmp_path / "parts", "--resume")
     assert resumed["epochs"] == whole["epochs"] == 3
@@ -160,8 +172,8 @@ def test_a_restarted_worker_resumes_from_the_checkpoint(
     from dataclasses import replace
 
     short = replace(ddp_config, train=replace(ddp_config.train, max_epochs=1))
-    train(short, tmp_path / "model", progress=False, device="cpu")
+    train(short, tmp_path / "model", progress=False, device="cpu", plots=False)
     monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "1")
-    result = train(ddp_config, tmp_path / "model", progress=False, device="cpu")
+    result = train(ddp_config, tmp_path / "model", progress=False, device="cpu", plots=False)
     assert result["epochs"] == 3
     assert len((tmp_path / "model" / "train_log.jsonl").read_text().splitlines()) == 3
