@@ -492,8 +492,10 @@ def test_a_command_killed_at_a_random_point_leaves_no_partial_output(
     delay = random.Random(f"{command}{signum}{time.time()}").uniform(1.0, 6.0)
     before = snapshot(project)
     process = tagger_process(commands(models, "out")[command], project)
-    time.sleep(delay)
-    os.killpg(process.pid, signum)
+    try:  # a command that ends before the delay is not waited for any longer
+        process.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signum)
     _, stderr = process.communicate(timeout=60)
     assert "Traceback" not in stderr, (delay, stderr)
     out = project / "out"
