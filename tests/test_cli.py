@@ -54,12 +54,13 @@ pytestmark = pytest.mark.usefixtures("no_tagger_env")
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory, tiny_config: Callable[..., Config]) -> Path:
-    """A tiny model trained by `tagger train` on the toy corpus; its dev file is dev.conllu."""
+    """A tiny model trained by `tagger train` on the toy corpus; its dev file is dev.conllu.
+    --no-plot: drawing training.png costs more than this training (test_outputs draws it)."""
     folder = tmp_path_factory.mktemp("cli")
     config = tiny_config(folder)  # writes the toy corpus into folder/corpus
     toml = write_config(folder, Path(config.data.train), Path(config.data.dev))
     sets = [arg for item in SHRINK for arg in ("--set", item)]
-    result = invoke("train", toml, "--output", folder / "model", "--quiet", *sets)
+    result = invoke("train", toml, "--output", folder / "model", "--quiet", "--no-plot", *sets)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["dev_score"] >= 0.95
@@ -114,6 +115,11 @@ def test_info(model: Path) -> None:
     assert info["meta"]["format_version"] == 1
     assert info["config"]["model"]["hidden"] == 16  # the --set overrides travel in the model
     assert info["trainable_parameters"] > 0
+
+
+def test_train_no_plot_leaves_the_curves_out(model: Path) -> None:
+    assert (model / "train_log.jsonl").is_file()
+    assert not (model / "training.png").exists()  # test_outputs: without it, they are drawn
 
 
 def test_evaluate_json(model: Path, dev_file: Path) -> None:

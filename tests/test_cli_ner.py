@@ -49,7 +49,8 @@ def model(tmp_path_factory: pytest.TempPathFactory, tiny_ner_config: Callable[..
     config = tiny_ner_config(folder, head="softmax")  # --set switches it back to a CRF
     (folder / "config.toml").write_text(toml_of(config), encoding="utf-8")
     output = folder / "model"
-    result = invoke("train", folder / "config.toml", "-o", output, "-q", "--set", "model.head=crf")
+    args = ["-o", output, "-q", "--no-plot", "--set", "model.head=crf"]
+    result = invoke("train", folder / "config.toml", *args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["dev_score"] == 1.0

@@ -58,7 +58,7 @@ threads = 1
 """,
         encoding="utf-8",
     )
-    result = invoke("train", toml, "--output", folder / "model", "--quiet")
+    result = invoke("train", toml, "--output", folder / "model", "--quiet", "--no-plot")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["dev_score"] == 1.0

@@ -37,9 +37,11 @@ SETTINGS = [
 
 
 def command(toml: Path, output: Path, resume: bool) -> list[str]:
+    """`tagger train` without training.png: its drawing (and matplotlib's import, in each
+    killed process) would cost more than the epochs it runs."""
     sets = [arg for item in SETTINGS for arg in ("--set", item)]
     return [sys.executable, "-m", "tagger", "train", str(toml), "--output", str(output),
-            "--quiet", *sets, *(["--resume"] if resume else [])]  # fmt: skip
+            "--quiet", "--no-plot", *sets, *(["--resume"] if resume else [])]  # fmt: skip
 
 
 def train_here(toml: Path, output: Path, resume: bool) -> None:

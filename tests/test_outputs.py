@@ -383,6 +383,7 @@ def test_train_into_a_folder_of_user_files_with_force_keeps_every_byte(
     assert result.exit_code == 0, result.output
     read_artifact(project / "data")
     assert (project / "data" / "keep.csv").read_text(encoding="utf-8") == "a,b\n1,2\n"
+    assert (project / "data" / "training.png").read_bytes().startswith(b"\x89PNG")  # the default
     written = {"meta.json", "config.json", "vocab.json", "model.safetensors"}
     written |= {"checkpoint", "train_log.jsonl", "training.png"}
     assert snapshot(project, skip=tuple(f"data/{n}" for n in written)) == before

@@ -35,6 +35,10 @@ def train_cli(
             "--bundle-encoder", help="Copy model.encoder's files into OUTPUT/encoder (no hub)."
         ),
     ] = False,
+    plot: Annotated[
+        bool,
+        typer.Option("--plot/--no-plot", help="Draw the curves in OUTPUT/training.png."),
+    ] = True,
 ) -> None:
     """Train a model from a config file into OUTPUT."""
     from tagger.config import ConfigError, load_config
@@ -56,6 +60,7 @@ def train_cli(
             force=force,
             inputs=[config],
             bundle=bundle,
+            plots=plot,
         )
     except (ConfigError, CorpusError, OSError, ValueError) as err:
         fail(error_text(err))
