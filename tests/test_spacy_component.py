@@ -179,22 +179,8 @@ def dev_pos(pos_model: Path) -> tuple[list[list[str]], list[list[str]]]:
 # --- 1. the entry point, and light imports ---
 
 
-def test_factory_found_through_entry_point_in_fresh_interpreter(
-    pos_model: Path, tmp_path: Path
-) -> None:
-    out = run_python(
-        f"""
-        import json
-        import spacy
-        nlp = spacy.blank("en")
-        nlp.add_pipe("bilstm_tagger", config={{"model": {str(pos_model)!r}}})
-        doc = nlp("The dog sees a cat .")
-        pipe = nlp.get_pipe("bilstm_tagger")
-        print(json.dumps({{"pos": [t.pos_ for t in doc], "module": type(pipe).__module__}}))
-        """,
-        cwd=tmp_path,
-    )
-    assert out == {
+def test_factory_found_through_entry_point_in_fresh_interpreter(fresh_run: FreshRun) -> None:
+    assert fresh_run.entry_point == {
         "pos": ["DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"],
         "module": "tagger.spacy_component",
     }
@@ -417,10 +403,19 @@ def saved_pipeline(models: list[Path], folder: Path, delete_models: bool) -> tup
     return folder / "pipeline", expected
 
 
+@dataclass
+class FreshRun:
+    entry_point: dict  # the POS of a sentence by add_pipe("bilstm_tagger"), its module
+    reloaded: dict[bool, Reloaded]  # {delete_models: Reloaded}
+
+
 @pytest.fixture(scope="module")
-def reloaded(models: list[Path], tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Reloaded]:
-    """{delete_models: Reloaded}: both saved pipelines loaded by one fresh interpreter, the
-    one whose model folders are gone first (one interpreter start instead of two)."""
+def fresh_run(
+    pos_model: Path, models: list[Path], tmp_path_factory: pytest.TempPathFactory
+) -> FreshRun:
+    """What needs a fresh interpreter, in one (one start instead of three): the factory
+    found through its entry point, first, before anything imports tagger; then both saved
+    pipelines loaded, the one whose model folders are gone first."""
     folder = tmp_path_factory.mktemp("to-disk")
     saved = {d: saved_pipeline(models, folder / f"deleted-{d}", d) for d in (True, False)}
     paths = {str(d): str(path) for d, (path, _) in saved.items()}
@@ -429,7 +424,11 @@ def reloaded(models: list[Path], tmp_path_factory: pytest.TempPathFactory) -> di
         + f"""
 import json
 import spacy
-out = {{}}
+nlp = spacy.blank("en")
+nlp.add_pipe("bilstm_tagger", config={{"model": {str(pos_model)!r}}})
+doc = nlp("The dog sees a cat .")
+pipe = nlp.get_pipe("bilstm_tagger")
+out = {{"entry_point": {{"pos": [t.pos_ for t in doc], "module": type(pipe).__module__}}}}
 for key, path in {paths!r}.items():
     nlp = spacy.load(path)
     out[key] = {{"pipes": nlp.pipe_names,
@@ -438,7 +437,13 @@ print(json.dumps(out))
 """
     )
     out = run_loading(script, cwd=folder)
-    return {d: Reloaded(path, expected, out[str(d)]) for d, (path, expected) in saved.items()}
+    reloaded = {d: Reloaded(path, expected, out[str(d)]) for d, (path, expected) in saved.items()}
+    return FreshRun(out["entry_point"], reloaded)
+
+
+@pytest.fixture(scope="module")
+def reloaded(fresh_run: FreshRun) -> dict[bool, Reloaded]:
+    return fresh_run.reloaded
 
 
 @pytest.mark.parametrize("delete_models", [False, True])
