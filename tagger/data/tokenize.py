@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from itertools import groupby
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from tagger.data.lines import split_tokens
@@ -51,12 +50,16 @@ class TextTokenizer:
         if len(self.nlp.vocab) > self.max_lexemes:
             self._load()
             release_freed_memory()
-        pieces = ((piece, k) for k, text in enumerate(texts) for piece in _pieces(text))
+        pieces = ((piece, (k, piece)) for k, text in enumerate(texts) for piece in _pieces(text))
         # The tokenizer alone: the sentencizer's rule is applied to arrays (_doc_sentences).
         docs = self.nlp.pipe(pieces, batch_size=batch_size, as_tuples=True, disable=SENTENCIZER)
         punct = self._punct_chars
-        for _, group in groupby(docs, key=itemgetter(1)):
-            yield [sentence for doc, _ in group for sentence in _doc_sentences(doc, punct)]
+        for _, group in groupby(docs, key=lambda found: found[1][0]):
+            yield [
+                sentence
+                for doc, (_, piece) in group
+                for sentence in _doc_sentences(doc, punct, piece)
+            ]
 
 
 def _pieces(text: str) -> Iterator[str]:
@@ -69,14 +72,14 @@ def _pieces(text: str) -> Iterator[str]:
     yield text
 
 
-def _doc_sentences(doc: Doc, punct_chars: frozenset[str]) -> list[list[str]]:
-    """Sentences of a tokenized Doc as spaCy's sentencizer cuts them, without whitespace;
-    sentences left empty are dropped. Read from arrays: no Token object is made."""
+def _doc_sentences(doc: Doc, punct_chars: frozenset[str], text: str) -> list[list[str]]:
+    """Sentences of a Doc that spaCy's tokenizer made of `text`, as spaCy's sentencizer
+    cuts them, without whitespace; sentences left empty are dropped. Read from arrays and
+    the text itself: no Token object is made (`doc.text` would make one per token)."""
     from spacy.attrs import IDX, IS_PUNCT, LENGTH
 
     if not len(doc):
         return []
-    text = doc.text
     rows = doc.to_array([IDX, LENGTH, IS_PUNCT]).tolist()
     words = [text[start : start + length] for start, length, _ in rows]
     starts = sentence_starts(words, [punct for *_, punct in rows], punct_chars)
