@@ -18,6 +18,7 @@ from torch import nn
 from tagger.data.batching import Batch
 from tagger.io import Artifact
 from tagger.model.char_cache import CharCache
+from tagger.model.gate_cache import GateCache
 
 BACKENDS = ("torch", "onnx")
 
@@ -42,16 +43,25 @@ class TorchNetwork:
     The fp32 LSTM splits its two directions between the threads itself, and stays at 1.
     """
 
-    def __init__(self, model: nn.Module, batch_workers: int = 1) -> None:
+    def __init__(
+        self, model: nn.Module, batch_workers: int = 1, device: torch.device | None = None
+    ) -> None:
+        """`device`: where the model runs (CPU where None)."""
         self.model = model.eval()
         chars = model.embedder.chars
         self.cache = CharCache(chars) if chars is not None else None
+        self.gates = None  # the first layer's input products per type, where they apply
+        if GateCache.applies(model, device or torch.device("cpu")):
+            self.gates = GateCache(model, self.cache)
         self.batch_workers = batch_workers
 
     @torch.inference_mode()
     def prepare(self, batch: Batch) -> None:
-        """Character features from the cache, which only this thread may grow."""
-        if self.cache is not None:
+        """First-layer products, or character features, from the caches, which only this
+        thread may grow."""
+        if self.gates is not None:
+            batch.input_gates = self.gates.inputs(batch)
+        if batch.input_gates is None and self.cache is not None:
             batch.char_features = self.cache.features(batch)
 
     @torch.inference_mode()
@@ -162,4 +172,4 @@ def network(
         raise ValueError("--onnx FILE goes with --backend onnx")
     if int8:
         return TorchNetwork(quantized(artifact.model), batch_workers=2)
-    return TorchNetwork(artifact.model.to(device))
+    return TorchNetwork(artifact.model.to(device), device=device)

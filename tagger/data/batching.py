@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 
 from tagger.data.vocab import Vocabs, casing, normalize
 from tagger.memory import release_freed_memory
+
+if TYPE_CHECKING:
+    from tagger.model.lstm_inference import InputGates
 
 MAX_WORD_CHARS = 30  # longer words keep their first and last 15 characters
 FEW_TOKENS = 256  # up to this many tokens, a batch's distinct types are found in Python
@@ -39,6 +42,8 @@ class Batch:
     # itself (fine-tuned: tagger.encoders.tuned)
     encoder_contexts: list[Context] | None = None  # with encoder_words: each sentence's
     # document context (tagger.encoders.context), None without
+    input_gates: InputGates | None = None  # the BiLSTM's first-layer input products,
+    # looked up per type by the Predictor's GateCache (tagger.model.gate_cache)
 
     @property
     def mask(self) -> torch.Tensor:

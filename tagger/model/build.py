@@ -43,6 +43,8 @@ class SequenceTagger(nn.Module):
 
     def encode(self, batch: Batch) -> torch.Tensor:
         """(batch, time, 2*hidden) BiLSTM states of every token."""
+        if batch.input_gates is not None:  # the embeddings' products, from a GateCache
+            return self.encoder(batch.input_gates, batch.lengths)
         embedded = self.dropout(self.embedder(batch))  # (batch, time, embed_dim)
         return self.encode_embedded(embedded, batch.mask, batch.lengths)
 

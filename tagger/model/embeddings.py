@@ -100,19 +100,34 @@ class TokenEmbedder(nn.Module):
         if self.training and self.word_dropout > 0:
             drop = (torch.rand(words.shape, device=words.device) < self.word_dropout) & (words > 0)
             words = words.masked_fill(drop, 1)  # 1 = <unk>
-        parts = [self.words(words)]  # (batch, time, word_dim)
-        if self.pretrained is not None and batch.pretrained is not None:
-            parts.append(self.pretrained(batch.pretrained))  # (batch, time, vector_dim)
-        if self.casing is not None:
-            parts.append(self.casing(batch.casing))  # (batch, time, casing_dim)
-        if batch.char_features is not None:  # looked up by the Predictor's CharCache
-            parts.append(batch.char_features)  # (batch, time, char_out)
-        elif self.chars is not None:
+        chars = batch.char_features  # looked up by the Predictor's CharCache
+        if chars is None and self.chars is not None:
             types = self.chars(batch.chars, batch.char_lengths)  # (n_types, char_out)
-            parts.append(types[batch.char_index])  # (batch, time, char_out)
-        if self.encoder_mix is not None:
-            features = self.encoder_features(batch)  # (batch, layers, time, dim)
-            parts.append(self.encoder_mix(features.to(parts[0].dtype)))  # (batch, time, dim)
+            chars = types[batch.char_index]  # (batch, time, char_out)
+        typed = self.type_features(words, batch.pretrained, batch.casing, chars)
+        if self.encoder_mix is None:
+            return typed
+        features = self.encoder_features(batch)  # (batch, layers, time, dim)
+        mixed = self.encoder_mix(features.to(typed.dtype))  # (batch, time, dim)
+        return torch.cat([typed, mixed], dim=-1)
+
+    def type_features(
+        self,
+        words: torch.Tensor,
+        pretrained: torch.Tensor | None,
+        casing: torch.Tensor,
+        chars: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """(..., dim) what the word type alone gives a token (all but an encoder's
+        features): word ids, pretrained vector ids and casing ids of shape (...), and the
+        character model's (..., char_out) outputs, None without a character model."""
+        parts = [self.words(words)]  # (..., word_dim)
+        if self.pretrained is not None and pretrained is not None:
+            parts.append(self.pretrained(pretrained))  # (..., vector_dim)
+        if self.casing is not None:
+            parts.append(self.casing(casing))  # (..., casing_dim)
+        if chars is not None:
+            parts.append(chars)  # (..., char_out)
         return torch.cat(parts, dim=-1)
 
     def encoder_features(self, batch: Batch) -> torch.Tensor:

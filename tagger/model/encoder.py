@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from tagger.model import mirrored
-from tagger.model.lstm_inference import Weights, bilstm_forward, gate_weights
+from tagger.model.lstm_inference import InputGates, Weights, bilstm_forward, gate_weights
 
 
 class BiLSTMEncoder(nn.Module):
@@ -29,8 +29,10 @@ class BiLSTMEncoder(nn.Module):
         self.inference_loop = True  # tagger.model.lstm_inference when no gradients are kept
         self._gate_weights: tuple[tuple, Weights] | None = None
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        if self.inference_path(x):
+    def forward(self, x: torch.Tensor | InputGates, lengths: torch.Tensor) -> torch.Tensor:
+        """`x`: the input, or its first-layer products where a GateCache made them (only
+        for the inference path, whose conditions it checked)."""
+        if isinstance(x, InputGates) or self.inference_path(x):
             return bilstm_forward(self.gate_weights(), x, lengths)
         if mirrored.applies(self.rnn, x):  # CPU training: oneDNN's fused kernels
             return mirrored.bidirectional(self.rnn, x, lengths)

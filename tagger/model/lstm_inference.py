@@ -24,6 +24,7 @@ import functools
 import threading
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -140,13 +141,15 @@ def _recur(
     scratch: torch.Tensor,
     active: list[int],
     chunk: int,
+    ready: int,
 ) -> None:
     """One direction of one layer through time: rows (tokens, in + 1) -> states (tokens, h).
 
-    Written for TorchScript (see `_compiled_recur`), which runs it without the GIL.
+    The input products of the first `ready` rows are already in `gates` (all of them for
+    a first layer read from a GateCache; then `inputs` is not read). Written for
+    TorchScript (see `_compiled_recur`), which runs it without the GIL.
     """
     hidden = w_hh.shape[0]
-    ready = 0
     start = 0
     previous = 0
     for t in range(len(active)):
@@ -217,14 +220,27 @@ def _script(function: Callable[..., None]) -> Callable[..., None]:
         return function
 
 
-def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+@dataclass
+class InputGates:
+    """A first layer's input products, looked up per word type (tagger.model.gate_cache):
+    `tables[d][k]` is direction d's W_ih [x; 1] for type k, `types` each token's k."""
+
+    tables: tuple[torch.Tensor, torch.Tensor]  # each (n_types, 4 * hidden), gates i f o g
+    types: torch.Tensor  # (batch, time) row of the tables of each token; padding: any row
+
+
+def bilstm_forward(
+    weights: Weights, x: torch.Tensor | InputGates, lengths: torch.Tensor
+) -> torch.Tensor:
     """(batch, time, in) -> (batch, time, 2*hidden), zeros past each sentence's length.
 
+    `x` is the first layer's input, or its input products already made (InputGates).
     Lengths under 1 count as 1, as in BiLSTMEncoder.
     """
-    batch, time, width = x.shape
+    first = x if isinstance(x, InputGates) else None
+    batch, time = first.types.shape if first is not None else x.shape[:2]
     hidden = weights[0][1].shape[1]
-    out = x.new_zeros(batch * time, 2 * hidden)  # an ordinary tensor, whatever the mode
+    out = torch.zeros(batch * time, 2 * hidden)  # an ordinary tensor, whatever the mode
     with torch.inference_mode():  # the workspace holds inference tensors
         if batch == 1 and int(lengths[0]) == time:  # one sentence, as services send
             active, mirror, places = _one_sentence(time)
@@ -232,7 +248,13 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
             active, mirror, places = _placing(lengths.clamp(min=1), time)
         tokens = len(mirror)
         space = _workspace
-        buffers = [space.rows("layer_0", tokens, width)]
+        width = 0
+        if first is None:
+            width = x.shape[2]
+            buffers = [space.rows("layer_0", tokens, width)]
+        else:  # each direction's rows of the table, in its reading order
+            types = first.types.reshape(-1)
+            buffers = [torch.stack([types.index_select(0, places[d]) for d in (0, 1)])]
         for layer in range(len(weights)):
             buffers.append(space.rows(f"layer_{(layer + 1) % 2}", tokens, 2 * hidden))
         gates = space.get("gates", (2, tokens, 4 * hidden))
@@ -247,19 +269,25 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
             if threads:
                 torch.set_num_threads(threads)
             with torch.inference_mode():
-                rows, outputs = buffers[index], buffers[index + 1]
+                rows, outputs = buffers[index][d], buffers[index + 1]
                 w_ih, w_hh = weights[index]
-                if index == 0:
-                    torch.index_select(x.reshape(-1, width), 0, places[d], out=rows[d, :, :width])
-                rows[d, :, -1] = 1  # the bias row's input
+                ready = 0  # rows whose input products are in gates[d] already
+                if index == 0 and first is not None:
+                    torch.index_select(first.tables[d], 0, rows, out=gates[d])
+                    rows, ready = gates[d], tokens  # `rows` is not read any more
+                else:
+                    if index == 0:
+                        x_rows = x.reshape(-1, width)
+                        torch.index_select(x_rows, 0, places[d], out=rows[:, :width])
+                    rows[:, -1] = 1  # the bias row's input
                 # forward states go to outputs[0][:, :hidden], backward ones to [1][:, hidden:]
                 mine = slice(d * hidden, (d + 1) * hidden)
                 states = outputs[d, :, mine]
                 if one is not None:  # one sentence: the same steps, views made once
-                    one(rows[d], w_ih[d], w_hh[d], gates[d], states, cell[d], scratch[d])
+                    one(rows, w_ih[d], w_hh[d], gates[d], states, cell[d], scratch[d], not ready)
                 else:
                     recur(
-                        rows[d],
+                        rows,
                         w_ih[d],
                         w_hh[d],
                         gates[d],
@@ -268,6 +296,7 @@ def bilstm_forward(weights: Weights, x: torch.Tensor, lengths: torch.Tensor) -> 
                         scratch[d],
                         active,
                         CHUNK_ROWS,
+                        ready,
                     )
                 if index < last:  # the other direction's rows of the next layer
                     torch.index_select(states, 0, mirror, out=outputs[1 - d, :, mine])

@@ -19,11 +19,14 @@ def recur_one(
     states: torch.Tensor,
     cell: torch.Tensor,
     scratch: torch.Tensor,
+    project: bool,
 ) -> None:
     """lstm_inference._recur with every step's `active` 1 and all rows in one chunk:
-    rows (time, in + 1) -> states (time, hidden). Written for TorchScript."""
+    rows (time, in + 1) -> states (time, hidden); without `project`, `gates` already
+    holds the input products and `inputs` is not read. Written for TorchScript."""
     hidden = w_hh.shape[0]
-    torch.mm(inputs, w_ih, out=gates)  # (time, 4 * hidden), gates i f o g
+    if project:
+        torch.mm(inputs, w_ih, out=gates)  # (time, 4 * hidden), gates i f o g
     steps = gates.split(1)
     sigmoids = gates[:, : 3 * hidden].split(1)
     candidates = gates[:, 3 * hidden :].split(1)

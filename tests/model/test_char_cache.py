@@ -146,3 +146,14 @@ def test_predictor_results_do_not_depend_on_earlier_batches() -> None:
         assert [tags for tags, _ in again] == [tags for tags, _ in fresh]
         for (_, a), (_, b) in zip(again, fresh, strict=True):
             assert a == pytest.approx(b, abs=1e-6)
+
+
+def test_changed_character_weights_are_not_read_from_the_cache() -> None:
+    model, vocabs = tiny_model("lstm")
+    assert model.embedder.chars is not None
+    encoder, cache = BatchEncoder(vocabs), CharCache(model.embedder.chars)
+    cache.features(encoder.encode(STREAM[0]))
+    with torch.no_grad():
+        model.embedder.chars.embed.weight.add_(0.5)  # in place, as an optimizer step
+    batch = encoder.encode(STREAM[0])
+    assert torch.allclose(cache.features(batch), uncached(model, batch), rtol=0.0, atol=1e-6)
