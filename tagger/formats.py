@@ -16,7 +16,7 @@ from functools import cache
 from typing import TextIO
 
 from tagger.data.schemes import spans
-from tagger.data.segments import Sentence, Token
+from tagger.data.segments import Sentence
 
 FORMATS = ("conllu", "conll", "jsonl", "text")
 CONLLU_TAG_FIELDS = ("upos", "xpos", "misc")  # misc: the tag as Tag=B-PER
@@ -175,14 +175,17 @@ class SentenceWriter:
         if sentence.text is not None:
             # A comment is one line; a line break inside it would start a bogus token line.
             lines.append(f"# text = {' '.join(sentence.text.splitlines())}\n")
-        # Without a layout every word is a token and spacing is unknown.
         layout = sentence.layout
-        surface = layout.tokens if layout else [Token(t, (t,)) for t in sentence.tokens]
-        tags = iter(sentence.tags)
         field = self.tag_field
+        if layout is None:  # every word is a token and spacing is unknown: `_` in MISC
+            lines += _plain_lines(sentence.tokens, sentence.tags, field)
+            self.out.write("".join(lines) + "\n")
+            return
+        surface = layout.tokens
+        tags = iter(sentence.tags)
         i = 1
         for token in surface:
-            space = "" if token.space_after or layout is None else "SpaceAfter=No"
+            space = "" if token.space_after else "SpaceAfter=No"
             if token.multiword:  # the range line carries the surface and its spacing
                 span = f"{i}-{i + len(token.words) - 1}"
                 lines.append(f"{span}\t{token.text}\t_\t_\t_\t_\t_\t_\t_\t{space or '_'}\n")
@@ -198,6 +201,17 @@ class SentenceWriter:
                     lines.append(f"{i}\t{word}\t_\t_\t_\t_\t_\t_\t_\t{misc}\n")
                 i += 1
         self.out.write("".join(lines) + "\n")
+
+
+def _plain_lines(words: list[str], tags: list[str], field: str) -> list[str]:
+    """CoNLL-U word lines of words without a layout: the lines `_write_conllu` makes of
+    Token(word, (word,)) tokens, made without them (this is tagging's output loop)."""
+    pairs = enumerate(zip(words, tags, strict=True), 1)
+    if field == "upos":
+        return [f"{i}\t{word}\t_\t{tag}\t_\t_\t_\t_\t_\t_\n" for i, (word, tag) in pairs]
+    if field == "xpos":
+        return [f"{i}\t{word}\t_\t_\t{tag}\t_\t_\t_\t_\t_\n" for i, (word, tag) in pairs]
+    return [f"{i}\t{word}\t_\t_\t_\t_\t_\t_\t_\tTag={tag}\n" for i, (word, tag) in pairs]
 
 
 def entity_records(sentence: TaggedSentence, scheme: str = "iob2") -> list[dict]:
