@@ -7,7 +7,9 @@ inference time each distinct word needs them once, in one product of all the bat
 new types; later batches gather rows of the table, and neither the embeddings nor the
 character features of a known word are looked up again. For EWT's fast config (2 x 81
 units, 133 input features) those products were about 45% of the BiLSTM's input
-products and a sixth of its time (BENCHMARKS.md, issue 27).
+products and a sixth of its time (BENCHMARKS.md, issue 27). The tables hold at most
+about as many rows as the encoder's type table (MAX_TYPES, 20,000): 2 x 4 x hidden
+floats a row, 52 MB for 81 units, 164 MB for 256.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from tagger.data.batching import Batch, grown
+from tagger.data.batching import MAX_TYPES, Batch, grown
 from tagger.model.char_cache import CharCache, parameter_versions
 from tagger.model.lstm_inference import InputGates
 
@@ -63,8 +65,8 @@ class GateCache:
             self.ready.zero_()
         types = batch.types  # (n_types,) type id of each of the batch's type rows
         top = int(types.max()) + 1
-        if top > len(self.ready):
-            size = max(top, 2 * len(self.ready), 1024)
+        if top > len(self.ready):  # doubling, up to the type table's usual bound
+            size = max(top, min(max(2 * len(self.ready), 1024), MAX_TYPES + 1))
             self.tables = [grown(table, size) for table in self.tables]
             self.ready = grown(self.ready, size)
         missing = ~self.ready[types]
