@@ -256,10 +256,14 @@ class Predictor:
     def _sentences(self, texts: list[str]) -> Iterable[list[TextSentence]]:
         """Per text, its sentences: from the trained tokenizer (Sentences, their layout in
         the text known), or from spaCy's rules in the model's language (token lists)."""
+        return self.load_tokenizer().sentences(texts)
+
+    def load_tokenizer(self) -> Tokenizer:
+        """The tokenizer that splits raw text, loaded on first use (or now)."""
         if self._tokenizer is None:
             artifact, lang = self.tokenizer_artifact, self.config.data.lang
             self._tokenizer = make_tokenizer(artifact, lang, self.device)
-        return self._tokenizer.sentences(texts)
+        return self._tokenizer
 
 
 def paragraph_documents(texts: list[str], counts: list[int]) -> Iterator[int]:

@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tagger.collector import settle_startup
 from tagger.data.errors import CorpusError
 
 if TYPE_CHECKING:  # tagger.cluster is the `ray` extra's room: loaded only for --ray
@@ -36,6 +37,7 @@ def tag(
         return
     if processes > 1:
         raise ValueError("--processes does not apply with --ray; --workers sets the actors")
+    settle_startup()  # the driver loads no model: the collector resumes now
     from tagger.cluster import tag_files
 
     tag_files(files, output, options, workers, ray, report)
@@ -63,6 +65,9 @@ def tag_here(
     predictor = Predictor.serve(options.model, serve)
     fmt = options.fmt or predictor.task.default_format
     check_format(predictor, fmt)
+    if not options.pretokenized:
+        predictor.load_tokenizer()  # spaCy or the trained tokenizer: part of start-up
+    settle_startup()
 
     def skipped(error: CorpusError) -> None:
         report(f"skipped {error}")

@@ -20,6 +20,7 @@ from tagger.cli.options import (
     error_text,
     fail,
 )
+from tagger.collector import pause_collector
 from tagger.data.errors import CorpusError
 
 if TYPE_CHECKING:  # tagger.serving imports torch: the CLI starts without it
@@ -144,6 +145,7 @@ def tag_cli(
     A sentence model labels each line (or sentence); a tokenize model writes tokens and sentences.
     """
     passive_openmp()  # before anything imports torch
+    pause_collector()  # until tag_here settles the start-up heap
     from tagger.cluster.blocks import TagOptions
     from tagger.data.inputs import is_readable
     from tagger.tag_run import tag

@@ -1,0 +1,38 @@
+"""Python's cyclic garbage collector around a tagging process's start-up.
+
+Importing torch and spaCy and loading a model make a few million objects that live as
+long as the process. Each full collection walks all of them again: in `tagger tag` of
+172k words (EWT test x8, the fast POS model) five full collections, mostly during the
+imports, took 0.45 s, and all collections 0.6 s of a 6 s process. The command pauses
+the collector before it imports anything heavy (`pause_collector`), then, once the
+model and its tokenizer are loaded, moves everything made so far out of the collector's
+reach (gc.freeze) and resumes it (`settle_startup`): 0.06 s of collections remain.
+Frozen objects are still freed by reference counting; only cycles among them would stay.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+_paused = False  # whether pause_collector paused it (and settle_startup has not resumed it)
+
+
+def pause_collector() -> None:
+    """Pause the cyclic collector until `settle_startup`, where a process's start-up is
+    still to come (torch not imported yet: a program or test process that already holds
+    it keeps its collector as it is)."""
+    global _paused
+    if gc.isenabled() and "torch" not in sys.modules:
+        gc.disable()
+        _paused = True
+
+
+def settle_startup() -> None:
+    """Where `pause_collector` paused the collector: freeze every object made so far and
+    resume it. Otherwise nothing (a program that tags through the API keeps its own)."""
+    global _paused
+    if _paused:
+        gc.freeze()
+        gc.enable()
+        _paused = False
