@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import build_tiny_bert
+from tiny_bert import build_tiny_bert
 
 from tagger.encoders.features import EncoderRecord
 from tagger.io import read_artifact
