@@ -10,7 +10,7 @@ Services tag one sentence per call. On one torch thread (--threads), each pass c
 tokens) is the median over passes. Bulk speed is measured in the same run, the same way:
 `nlp.pipe` of both over all the EWT test texts and the Predictor on their gold tokens.
 Then cProfile shows where a call of our component spends its time (cumulative seconds
-of the parts per call: spaCy's tokenizer, batch building, character cache, embeddings,
+of the parts per call: spaCy's tokenizer, batch building, word-type caches, embeddings,
 BiLSTM, head, decoding, annotation), and each stage is timed alone (thread CPU time).
 --int8 adds the component with int8 weights. Results go to --out (JSON).
 """
@@ -52,7 +52,7 @@ PARTS = [
     ("Labeller.label_ids", "tagger/labeller.py", "label_ids"),
     ("Labeller.one_sentence", "tagger/labeller.py", "one_sentence"),
     ("batch building (BatchEncoder.encode)", "tagger/data/batching.py", "encode"),
-    ("character cache (TorchNetwork.prepare)", "tagger/backends.py", "prepare"),
+    ("word-type caches (TorchNetwork.prepare)", "tagger/backends.py", "prepare"),
     ("network (TorchNetwork.run)", "tagger/backends.py", "run"),
     ("embeddings (TokenEmbedder.forward)", "tagger/model/embeddings.py", "forward"),
     ("BiLSTM (bilstm_forward)", "tagger/model/lstm_inference.py", "bilstm_forward"),
@@ -134,7 +134,7 @@ def stage_times(nlp: spacy.language.Language, texts: list[str], rounds: int = 3)
             "component(doc)": (component, docs),
             "Labeller.one_sentence": (labeller.one_sentence, words),
             "BatchEncoder.encode": (lambda w: labeller.encoder.encode([w]), words),
-            "TorchNetwork.prepare (char cache)": (labeller.network.prepare, batches),
+            "TorchNetwork.prepare (type caches)": (labeller.network.prepare, batches),
             "model forward": (model, batches),
             "embeddings": (model.embedder, batches),
             "BiLSTM encoder": (lambda e: model.encoder(*e), embedded),

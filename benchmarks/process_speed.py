@@ -3,6 +3,8 @@ en_core_web_sm, taken in turn.
 
     python benchmarks/process_speed.py --models models/pos-ewt-s3 models/pos-ewt-encoder-s1
     python benchmarks/process_speed.py --models models/pos-ewt-fast --repeat 8 --isa avx2
+    git worktree add /tmp/base ba597a6 && python benchmarks/process_speed.py \
+        --models models/pos-ewt-fast --repeat 8 --isa avx2 --code /tmp/base
 
 Each pass runs every system once as a fresh process on the same raw text (the EWT test
 `# text` lines, --words words at most, the whole of them --repeat times), one system after
@@ -14,7 +16,8 @@ over the process's wall time (start, loading and writing included); median of --
 ratios against spaCy and peak resident memory (`/usr/bin/time`). Needs the `bench` extra.
 `--isa avx2` holds every process (ours and spaCy's) to AVX2 kernels on an AVX-512 machine:
 PyTorch's ATen, oneDNN and MKL, OpenBLAS and numpy's dispatch. It is not an AVX2 machine
-(same cores, clock and caches), the nearest this one gets to it.
+(same cores, clock and caches), the nearest this one gets to it. `--code DIR` adds the
+first model tagged by another checkout's code (a git worktree), in turn with the rest.
 """
 
 from __future__ import annotations
@@ -56,12 +59,12 @@ ISA_ENV = {
 }
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one process."""
+def timed(command: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MiB) of one process (run in `cwd`)."""
     with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         start = time.perf_counter()
         time_it = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *command]
-        subprocess.run(time_it, check=True, env={**os.environ, **env})
+        subprocess.run(time_it, check=True, env={**os.environ, **env}, cwd=cwd)
         seconds = time.perf_counter() - start
         return seconds, int(Path(rss.name).read_text().split()[-1]) // 1024
 
@@ -73,6 +76,11 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=30_000)
     parser.add_argument("--repeat", type=int, default=1, help="the text, this many times")
     parser.add_argument("--isa", choices=sorted(ISA_ENV), default="native")
+    parser.add_argument(
+        "--code",
+        help="also tag with the first model by the tagger of this checkout (a `git worktree "
+        "add DIR COMMIT`), taken in turn with the others: this code against that one",
+    )
     parser.add_argument("--data-dir", default=os.environ.get("TAGGER_DATA_DIR"))
     parser.add_argument("--out", default="benchmarks/results/process_speed.json")
     args = parser.parse_args()
@@ -93,11 +101,18 @@ def main() -> None:
         for n, model in enumerate(args.models)
     }
     systems[SPACY] = [sys.executable, "-c", SPACY_SCRIPT, str(source), str(work / "spacy.txt")]
+    where: dict[str, str | None] = dict.fromkeys(systems)
+    if args.code:  # `-m tagger` from that folder imports its tagger (PYTHONPATH too)
+        name = f"{args.code}: {args.models[0]}"
+        model = str(Path(args.models[0]).resolve())
+        systems[name] = [*tagger, model, str(source), "-o", str(work / "code.conllu")]
+        where[name] = str(Path(args.code).resolve())
     seconds: dict[str, list[float]] = {name: [] for name in systems}
     peak: dict[str, int] = {name: 0 for name in systems}
     for _ in range(args.passes):
         for name, command in systems.items():
-            took, rss = timed(command, ISA_ENV[args.isa])
+            env = {**ISA_ENV[args.isa], **({"PYTHONPATH": where[name]} if where[name] else {})}
+            took, rss = timed(command, env, where[name])
             seconds[name].append(round(took, 2))
             peak[name] = max(peak[name], rss)
             print(f"{name}: {took:.1f} s, {rss:,} MiB", flush=True)
