@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 from collections import deque
@@ -30,13 +31,39 @@ def ordered_map(
     one_torch_thread_in_forked_children()
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
-        pending: deque = deque()
-        for item in items:
-            pending.append(pool.apply_async(_call, (item,)))
-            if len(pending) >= 2 * processes:
+        try:
+            pending: deque = deque()
+            for item in items:
+                pending.append(pool.apply_async(_call, (item,)))
+                if len(pending) >= 2 * processes:
+                    yield pending.popleft().get()
+            while pending:
                 yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+        except BaseException:  # interrupted, or the consumer stopped: Pool.terminate follows
+            _end_workers(pool)
+            raise
+
+
+def _end_workers(pool: Any) -> None:
+    """Kill an interrupted pool's workers and free the queue locks a killed one held.
+
+    A worker waits for its next task holding the task queue's read lock, and sends a
+    result holding the result queue's write lock. One ended there by a signal (Ctrl-C or
+    SIGTERM to the process group reaches the workers too) never releases it, and
+    Pool.terminate, which takes both, waited forever. With every worker gone (and none
+    restarted), each lock is taken here, or, when it stays taken (the pool's own threads
+    hold them for one put at a time), released for the dead worker.
+    """
+    pool._worker_handler._state = multiprocessing.pool.TERMINATE  # no replacements now
+    workers = list(pool._pool)
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker.join()
+    for lock in (pool._inqueue._rlock, pool._outqueue._wlock):
+        if lock is not None:
+            lock.acquire(timeout=1.0)
+            lock.release()
 
 
 _FORK_HOOK = False

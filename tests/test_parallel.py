@@ -1,7 +1,10 @@
-"""Ordered maps over threads: order, torch threads per worker, bounded work in flight."""
+"""Ordered maps over threads (order, torch threads per worker, bounded work in flight)
+and over forked processes (an interrupted one ends)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -68,3 +71,28 @@ def test_a_worker_error_reaches_the_caller(two_threads: None) -> None:
 
     with pytest.raises(ValueError, match="bad item 3"):
         list(threaded_map(fails_on_three, range(6), workers=2))
+
+
+KILLED_IDLE_WORKERS = """
+import multiprocessing, os, signal, time
+from tagger.parallel import ordered_map
+it = ordered_map(abs, [-1, -2, -3], processes=2)
+assert next(it) == 1
+time.sleep(0.5)  # both workers idle: one waits for a task holding the task queue's read lock
+for child in multiprocessing.active_children():
+    os.kill(child.pid, signal.SIGKILL)  # as a signal to the whole process group ends them
+time.sleep(0.2)
+it.close()  # as an interrupted `tagger tag --processes 2` unwinds
+print("ended")
+"""
+
+
+def test_an_interrupted_map_ends_though_its_workers_died_holding_a_queue_lock() -> None:
+    """Pool.terminate waited forever for the lock a killed worker held (a SIGTERM to
+    `tagger tag --processes 2`'s process group hung it, now and then)."""
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_IDLE_WORKERS], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ended"
+    assert "Traceback" not in done.stderr
