@@ -30,11 +30,13 @@ def evaluate_model(
     from tagger.explain.evaluation import write_evaluation_plots
     from tagger.outputs import PLOTS, check_output
     from tagger.predict import Predictor
+    from tagger.start_up import settle_startup
 
     if plots is not None:
         check_output(plots, [model, corpus, serve.onnx], PLOTS, force, "--plots")
     predictor = Predictor.serve(model, serve)
     dataset, scheme = load_evaluation(predictor, corpus, split, fmt, columns, data_dir)
+    settle_startup()  # the model and the corpus are loaded (tagger.start_up)
     evaluation, gold, predicted, _ = scored(predictor, dataset, scheme)
     if plots is not None:
         labels = list(predictor.labels)

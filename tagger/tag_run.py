@@ -8,8 +8,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tagger.collector import settle_startup
 from tagger.data.errors import CorpusError
+from tagger.start_up import settle_startup
 
 if TYPE_CHECKING:  # tagger.cluster is the `ray` extra's room: loaded only for --ray
     from tagger.cluster import TagOptions

@@ -19,6 +19,7 @@ from tagger.cli.options import (
     fail,
 )
 from tagger.data.errors import CorpusError
+from tagger.start_up import passive_openmp, pause_collector
 
 
 def evaluate_cli(
@@ -41,6 +42,8 @@ def evaluate_cli(
     force: Force = False,
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
+    passive_openmp()  # before anything imports torch
+    pause_collector()  # until evaluate_model settles the start-up heap
     from tagger.evaluate import format_evaluation
     from tagger.evaluation_run import evaluate_model
     from tagger.serving import ServeOptions

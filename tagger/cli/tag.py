@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,8 +18,8 @@ from tagger.cli.options import (
     error_text,
     fail,
 )
-from tagger.collector import pause_collector
 from tagger.data.errors import CorpusError
+from tagger.start_up import passive_openmp, pause_collector
 
 if TYPE_CHECKING:  # tagger.serving imports torch: the CLI starts without it
     from tagger.serving import ServeOptions
@@ -47,20 +45,6 @@ class TagCommand(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, bare_ray_as_local(args))
-
-
-def passive_openmp() -> None:
-    """Idle OpenMP threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE), unless
-    the user set a policy; only takes effect before torch is imported.
-
-    The inference BiLSTM runs its two directions on two Python threads, each with its
-    own OpenMP team, so after every multi-threaded operation (the head, the embeddings)
-    spinning workers take cycles from the direction threads. Sleeping ones made `tagger
-    tag` of 172k words take 5.1-6.6 s instead of 6.0-6.9 s on 2 cores, 1.25x less CPU
-    time (BENCHMARKS.md, issue 27).
-    """
-    if "torch" not in sys.modules:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def register(app: typer.Typer) -> None:
