@@ -39,10 +39,6 @@ def probe(before: str = "", between: str = "", **env: str) -> str:
     return done.stdout.strip()
 
 
-def test_a_fresh_process_sleeps_idle_threads_and_freezes_its_start_up() -> None:
-    assert probe(between="import torch") == "PASSIVE True True True"
-
-
 def test_a_process_that_holds_torch_keeps_both() -> None:
     assert probe(before="import torch") == "unset False True False"
 
