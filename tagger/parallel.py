@@ -39,31 +39,27 @@ def ordered_map(
                     yield pending.popleft().get()
             while pending:
                 yield pending.popleft().get()
-        except BaseException:  # interrupted, or the consumer stopped: Pool.terminate follows
-            _end_workers(pool)
+        except BaseException:  # interrupted, or the consumer stopped
+            _abandon(pool)
             raise
 
 
-def _end_workers(pool: Any) -> None:
-    """Kill an interrupted pool's workers and free the queue locks a killed one held.
+def _abandon(pool: Any) -> None:
+    """Kill an interrupted pool's workers and drop the pool without Pool.terminate.
 
-    A worker waits for its next task holding the task queue's read lock, and sends a
-    result holding the result queue's write lock. One ended there by a signal (Ctrl-C or
-    SIGTERM to the process group reaches the workers too) never releases it, and
-    Pool.terminate, which takes both, waited forever. With every worker gone (and none
-    restarted), each lock is taken here, or, when it stays taken (the pool's own threads
-    hold them for one put at a time), released for the dead worker.
+    terminate() waits on the pool's queues, and a worker ended in the middle of one (a
+    Ctrl-C or SIGTERM to the process group reaches the workers too; the kill here) leaves
+    a lock taken or half a message in a pipe: it waited forever. The pool's threads are
+    daemons, blocked where they are until the process ends; its exit-time finalizer,
+    which would join them, is cancelled, so `with`'s terminate() does nothing more.
     """
-    pool._worker_handler._state = multiprocessing.pool.TERMINATE  # no replacements now
+    pool._worker_handler._state = multiprocessing.pool.TERMINATE  # no replacement workers
+    pool._terminate.cancel()
     workers = list(pool._pool)
     for worker in workers:
         worker.kill()
     for worker in workers:
         worker.join()
-    for lock in (pool._inqueue._rlock, pool._outqueue._wlock):
-        if lock is not None:
-            lock.acquire(timeout=1.0)
-            lock.release()
 
 
 _FORK_HOOK = False
