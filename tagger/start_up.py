@@ -16,8 +16,23 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _paused = False  # whether pause_collector paused it (and settle_startup has not resumed it)
+
+
+@contextmanager
+def serving_start_up() -> Iterator[None]:
+    """Around a serving command (tag, evaluate): idle OpenMP threads asleep, and the
+    collector paused until the command calls `settle_startup`; resumed at the end in any
+    case (a command that failed before loading its model, in a process that goes on)."""
+    passive_openmp()
+    pause_collector()
+    try:
+        yield
+    finally:
+        resume_collector()
 
 
 def passive_openmp() -> None:
@@ -50,5 +65,13 @@ def settle_startup() -> None:
     global _paused
     if _paused:
         gc.freeze()
+        gc.enable()
+        _paused = False
+
+
+def resume_collector() -> None:
+    """Resume a collector that `pause_collector` paused, without freezing anything."""
+    global _paused
+    if _paused:
         gc.enable()
         _paused = False

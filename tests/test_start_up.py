@@ -75,3 +75,20 @@ def test_serving_commands_end_with_the_collector_running(
         assert (tmp_path / "out.conllu").read_text(encoding="utf-8").count("\n1\tThe\t") == 1
     else:
         assert 0.0 <= json.loads(done.stdout)["accuracy"] <= 1.0
+
+
+def test_a_command_that_fails_before_its_model_loads_resumes_the_collector() -> None:
+    """In a process that goes on (a test, a program calling the CLI): nothing frozen."""
+    code = (
+        "import gc\n"
+        "from tagger.start_up import serving_start_up\n"
+        "try:\n"
+        "    with serving_start_up():\n"
+        "        assert not gc.isenabled()\n"
+        "        raise ValueError('a bad input, before the model loads')\n"
+        "except ValueError:\n"
+        "    print(gc.isenabled(), gc.get_freeze_count())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True 0"

@@ -19,7 +19,7 @@ from tagger.cli.options import (
     fail,
 )
 from tagger.data.errors import CorpusError
-from tagger.start_up import passive_openmp, pause_collector
+from tagger.start_up import serving_start_up
 
 
 def evaluate_cli(
@@ -42,15 +42,15 @@ def evaluate_cli(
     force: Force = False,
 ) -> None:
     """Score MODEL on a corpus: accuracy and a per-label table."""
-    passive_openmp()  # before anything imports torch
-    pause_collector()  # until evaluate_model settles the start-up heap
-    from tagger.evaluate import format_evaluation
-    from tagger.evaluation_run import evaluate_model
-    from tagger.serving import ServeOptions
+    with serving_start_up():  # before anything imports torch; settled by evaluate_model
+        from tagger.evaluate import format_evaluation
+        from tagger.evaluation_run import evaluate_model
+        from tagger.serving import ServeOptions
 
-    try:
-        serve = ServeOptions(backend=backend, int8=int8, onnx=str(onnx or ""), device=device)
-        scores = evaluate_model(model, corpus, serve, split, fmt, columns, data_dir, plots, force)
-    except (CorpusError, OSError, ValueError, KeyError) as err:
-        fail(error_text(err))
+        try:
+            serve = ServeOptions(backend=backend, int8=int8, onnx=str(onnx or ""), device=device)
+            where = (split, fmt, columns, data_dir)
+            scores = evaluate_model(model, corpus, serve, *where, plots, force)
+        except (CorpusError, OSError, ValueError, KeyError) as err:
+            fail(error_text(err))
     typer.echo(json.dumps(dict(scores)) if as_json else format_evaluation(scores))

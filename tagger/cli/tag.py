@@ -19,7 +19,7 @@ from tagger.cli.options import (
     fail,
 )
 from tagger.data.errors import CorpusError
-from tagger.start_up import passive_openmp, pause_collector
+from tagger.start_up import serving_start_up
 
 if TYPE_CHECKING:  # tagger.serving imports torch: the CLI starts without it
     from tagger.serving import ServeOptions
@@ -128,24 +128,23 @@ def tag_cli(
 
     A sentence model labels each line (or sentence); a tokenize model writes tokens and sentences.
     """
-    passive_openmp()  # before anything imports torch
-    pause_collector()  # until tag_here settles the start-up heap
-    from tagger.cluster.blocks import TagOptions
-    from tagger.data.inputs import is_readable
-    from tagger.tag_run import tag
+    with serving_start_up():  # before anything imports torch; settled by tag_here
+        from tagger.cluster.blocks import TagOptions
+        from tagger.data.inputs import is_readable
+        from tagger.tag_run import tag
 
-    for path in files or []:
-        if not is_readable(path):
-            fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
-    check_counts(processes=(processes, 1), workers=(workers, 0))
-    serve = serve_options(
-        batch_size, scheme, backend, int8, onnx, device, threads, tokenizer, on_error, processes
-    )
-    options = TagOptions(str(model), fmt, pretokenized, scores, split_sentences, serve)
-    try:
-        tag(files or [], output, options, processes, ray, workers)
-    except (CorpusError, OSError, ValueError) as err:
-        fail(error_text(err))
+        for path in files or []:
+            if not is_readable(path):
+                fail(f"{path}: no such file (expected a file, a named pipe, /dev/fd/N or -)")
+        check_counts(processes=(processes, 1), workers=(workers, 0))
+        serve = serve_options(
+            batch_size, scheme, backend, int8, onnx, device, threads, tokenizer, on_error, processes
+        )
+        options = TagOptions(str(model), fmt, pretokenized, scores, split_sentences, serve)
+        try:
+            tag(files or [], output, options, processes, ray, workers)
+        except (CorpusError, OSError, ValueError) as err:
+            fail(error_text(err))
 
 
 def serve_options(
